@@ -17,7 +17,9 @@ function findTests(dir) {
 }
 
 const args = process.argv.slice(2);
-const files = args.some((a) => a.endsWith('.ts')) ? [] : [...findTests('src'), ...findTests('test')];
+const files = args.some((a) => a.endsWith('.ts'))
+  ? []
+  : [...findTests('src'), ...findTests('test')];
 const result = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', ...args, ...files.sort()],

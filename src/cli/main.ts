@@ -1,0 +1,112 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+
+import { EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
+import { runCommand, type RunFlags } from './run.js';
+
+const DEFAULT_ENDPOINT = 'unix:///run/containerd/containerd.sock';
+
+/** Builds the `eraser` command tree. Actions store their exit code instead of exiting. */
+export function buildProgram(setExit: (code: number) => void): Command {
+  const program = new Command('eraser')
+    .description('Remove unused container images from a node, safely, with a report.')
+    .exitOverride()
+    .showHelpAfterError();
+  program.addCommand(runCmd(setExit));
+  return program;
+}
+
+function runCmd(setExit: (code: number) => void): Command {
+  return new Command('run')
+    .summary('remove unused images named by a list (or all of them) from one node')
+    .description(RUN_DESCRIPTION)
+    .addOption(
+      new Option('-r, --runtime-endpoint <endpoint>', 'CRI socket: unix:///path or /path')
+        .env('ERASER_RUNTIME_ENDPOINT')
+        .default(DEFAULT_ENDPOINT),
+    )
+    .option('-i, --image <ref>', 'image to remove: tag, digest or ID (repeat)', collect, [])
+    .option('-f, --image-list <file>', 'ImageList manifest, JSON array or one ref per line')
+    .option('-a, --all-unused', 'remove every image no container uses (same as --image "*")')
+    .option('-e, --exclude <pattern>', 'never remove matching images (repeat)', collect, [])
+    .option(
+      '-E, --exclude-dir <dir>',
+      'folder of {"excluded": [...]} JSON files (repeat)',
+      collect,
+      [],
+    )
+    .option('-n, --dry-run', 'decide and report, remove nothing')
+    .addOption(
+      new Option('-o, --output <format>', 'report format')
+        .choices(['table', 'json'])
+        .default('table'),
+    )
+    .option('-c, --concurrency <n>', 'removals in flight at once', positiveInt, 8)
+    .option('--timeout <seconds>', 'deadline for each runtime call', positiveInt, 10)
+    .option('--keep-shared-tags', 'keep an image if the list names only some of its tags')
+    .option('--skip-invalid', 'go on when some list entries are invalid (default: refuse)')
+    .addOption(
+      new Option('--log-level <level>', 'structured log level (logs go to stderr)')
+        .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+        .default('info'),
+    )
+    .addHelpText('after', RUN_EXAMPLES + EXIT_CODE_HELP)
+    .action(async (flags: RunFlags) => {
+      setExit(await runCommand(flags));
+    });
+}
+
+const RUN_DESCRIPTION = `Remove images from the node whose runtime listens on --runtime-endpoint.
+
+An image is removed only when it was asked for (by --image, --image-list or --all-unused) and no
+container in any state and no pod sandbox uses it, it is not pinned, and no exclusion matches any
+of its tags, digests or its ID. Use is checked again right before each removal.
+
+References are normalised as runtimes do: "alpine" means docker.io/library/alpine:latest.
+Removing one tag of an image that has several removes the image and all its tags (that is what
+the runtime does); the report lists every tag that went. --keep-shared-tags keeps such an image
+unless every tag is named (or it is named by ID or digest).`;
+
+const RUN_EXAMPLES = `
+Examples:
+  # see what would go, without removing anything
+  eraser run -r unix:///run/containerd/containerd.sock --all-unused --dry-run
+
+  # remove two images unless something uses them; keep anything from our registry
+  eraser run -i alpine:3.7 -i sha256:4f1c… -e 'registry.example.com/*'
+
+  # the same list and exclusions the cluster uses, report as JSON
+  eraser run -f imagelist.yaml -E /etc/eraser/exclusions -o json
+`;
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function positiveInt(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 10_000) {
+    throw new InvalidArgumentError(`expected a whole number from 1 to 10000, got "${value}"`);
+  }
+  return Number(value);
+}
+
+/** Runs the CLI and returns the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let code: number = ExitCode.Ok;
+  const program = buildProgram((c) => (code = c));
+  try {
+    await program.parseAsync([...argv]);
+  } catch (err) {
+    return commanderExit(err);
+  }
+  return code;
+}
+
+function commanderExit(err: unknown): number {
+  const e = err as { code?: unknown; exitCode?: unknown };
+  if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
+    const helpShown = e.code === 'commander.helpDisplayed' || e.code === 'commander.version';
+    return helpShown || e.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
+  }
+  process.stderr.write(`eraser: ${String(err)}\n`);
+  return ExitCode.Internal;
+}

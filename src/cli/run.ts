@@ -1,0 +1,90 @@
+import { EraserError, errorMessage } from '../errors.js';
+import { createLogger, isLogLevel, type Logger } from '../logger.js';
+import { runCleanup } from '../node/cleanup.js';
+import type { RunReport } from '../node/decision.js';
+import { readImageListFile } from '../node/image-list.js';
+import { ALL_UNUSED } from '../node/plan.js';
+import { reportJson, reportTable } from '../node/report.js';
+import { connectRuntime } from '../runtime/cri-client.js';
+import { RuntimeError } from '../runtime/errors.js';
+import type { ImageRuntime } from '../runtime/types.js';
+import { loadExclusions } from './exclusions.js';
+import { ExitCode } from './exit-codes.js';
+
+export interface RunFlags {
+  readonly runtimeEndpoint: string;
+  readonly image: string[];
+  readonly imageList?: string;
+  readonly allUnused?: boolean;
+  readonly exclude: string[];
+  readonly excludeDir: string[];
+  readonly dryRun?: boolean;
+  readonly output: 'table' | 'json';
+  readonly concurrency: number;
+  readonly timeout: number;
+  readonly keepSharedTags?: boolean;
+  readonly skipInvalid?: boolean;
+  readonly logLevel: string;
+}
+
+/** `eraser run`: every input is read and validated before the runtime is touched. */
+export async function runCommand(flags: RunFlags): Promise<ExitCode> {
+  const log = createLogger(isLogLevel(flags.logLevel) ? flags.logLevel : 'info');
+  let runtime: ImageRuntime | undefined;
+  try {
+    const entries = await gatherEntries(flags);
+    const exclusions = await loadExclusions(flags.exclude, flags.excludeDir);
+    log.info({ entries: entries.length, dryRun: flags.dryRun === true }, 'inputs read');
+
+    runtime = await connectRuntime(flags.runtimeEndpoint, {
+      timeoutMs: flags.timeout * 1000,
+      logger: log,
+    });
+    const report = await runCleanup(
+      runtime,
+      {
+        entries,
+        exclusions,
+        dryRun: flags.dryRun === true,
+        concurrency: flags.concurrency,
+        keepSharedTags: flags.keepSharedTags === true,
+        skipInvalid: flags.skipInvalid === true,
+      },
+      log,
+    );
+    process.stdout.write(flags.output === 'json' ? reportJson(report) : reportTable(report));
+    return report.totals.failed > 0 ? ExitCode.PartialFailure : ExitCode.Ok;
+  } catch (err) {
+    return failure(err, log);
+  } finally {
+    runtime?.close();
+    log.flush();
+  }
+}
+
+async function gatherEntries(flags: RunFlags): Promise<string[]> {
+  const entries = [...flags.image];
+  if (flags.imageList !== undefined) entries.push(...(await readImageListFile(flags.imageList)));
+  if (flags.allUnused === true) entries.push(ALL_UNUSED);
+  if (entries.length === 0) {
+    const hint = 'name images with --image or --image-list, or pass --all-unused';
+    throw new EraserError('NO_IMAGES', `nothing to do: ${hint}`);
+  }
+  return entries;
+}
+
+function failure(err: unknown, log: Logger): ExitCode {
+  process.stderr.write(`eraser: ${errorMessage(err)}\n`);
+  if (err instanceof RuntimeError) {
+    log.error({ err, code: err.code }, 'runtime unavailable');
+    return ExitCode.RuntimeUnavailable;
+  }
+  if (err instanceof EraserError) {
+    log.error({ err, code: err.code }, 'input rejected, nothing removed');
+    return ExitCode.Usage;
+  }
+  log.error({ err }, 'unexpected error');
+  return ExitCode.Internal;
+}
+
+export type { RunReport };

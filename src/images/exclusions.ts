@@ -1,0 +1,350 @@
+/**
+ * Eraser's exclusion lists (`{"excluded": [...]}`) with normalised matching and globs.
+ *
+ * Entry forms, tried in this order:
+ * - `*` (or `**`): every image.
+ * - `REPO/*`: every repository under a prefix: `docker.io/library/*`, `quay.io/org/*`,
+ *   `myorg/*` (= `docker.io/myorg/*`), `quay.io/*` (a whole registry).
+ * - `NAME:*`: every tag and digest of one repository (`alpine:*`).
+ * - an exact reference: a tag, a digest, a full ID or a short ID, compared after normalisation
+ *   (`alpine:3.7` excludes `docker.io/library/alpine:3.7`).
+ * - any other entry holding `*`, `?` or `[`: a picomatch glob (`*` stops at `/`, `**` does not).
+ *
+ * Where a reading could exclude more or less, it excludes more, because a wrongly kept image
+ * costs disk while a wrongly removed one breaks the user's intent:
+ * - a name without tag or digest (`nginx`) excludes the whole repository, not just `:latest`;
+ * - a bare digest excludes the image with that ID and any image with that repository digest;
+ * - a short ID excludes every image whose ID starts with it (no ambiguity check);
+ * - a `name:tag@digest` entry excludes an image that has that tag or that digest;
+ * - globs are tried against each tag and digest as reported, fully qualified and in familiar
+ *   form (`alpine:3.*` and `docker.io/library/alpine:3.*` both work), and against the image ID.
+ *
+ * Directories (mounted ConfigMaps): every regular file, whatever its name (ConfigMap keys such as
+ * `excluded` carry no extension), must be an exclusion document; a file that is not fails the
+ * whole load, so that a typo never silently drops exclusions. Entries starting with `..`
+ * (Kubernetes' `..data` and timestamped folders) are skipped, symlinks are followed,
+ * sub-directories and special files (FIFOs, sockets) are skipped, nothing is read recursively.
+ */
+import { constants, type Dirent } from 'node:fs';
+import { lstat, open, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import picomatch from 'picomatch';
+
+import { errorMessage } from '../errors.js';
+import type { RuntimeImage } from '../runtime/types.js';
+import { ExclusionFileError, InvalidReferenceError } from './errors.js';
+import { normaliseImage, type NormalisedImage } from './match.js';
+import {
+  familiarName,
+  MAX_REFERENCE_LENGTH,
+  parseReference,
+  type NamedReference,
+  type ParsedReference,
+} from './reference.js';
+
+export { ExclusionFileError } from './errors.js';
+
+/** Largest exclusion file read; bigger files are refused rather than truncated. */
+export const MAX_EXCLUSION_FILE_BYTES = 1024 * 1024;
+
+export type ExclusionKind = 'all' | 'repository-prefix' | 'repository' | 'exact' | 'glob';
+
+/** One compiled entry of an exclusion list. */
+export interface ExclusionRule {
+  /** The entry as written. */
+  readonly rule: string;
+  /** Where it came from: a file path or a name the caller chose (e.g. a ConfigMap). */
+  readonly source: string;
+  readonly kind: ExclusionKind;
+  /** The image's own string (tag, digest or ID) this rule matches, if any. */
+  match(image: RuntimeImage): string | undefined;
+}
+
+export interface ExclusionMatch {
+  readonly rule: string;
+  readonly source: string;
+  /** The tag, digest or ID of the image, as the runtime reported it, that the rule matched. */
+  readonly matched: string;
+}
+
+export interface ExclusionList {
+  readonly rules: readonly ExclusionRule[];
+  /** The first rule, in load order, that excludes the image. */
+  match(image: RuntimeImage): ExclusionMatch | undefined;
+}
+
+type Matcher = (image: RuntimeImage, normalised: NormalisedImage) => string | undefined;
+
+/** Builds a list from entries already read (e.g. ConfigMap data fetched from the API). */
+export function compileExclusions(entries: readonly string[], source: string): ExclusionList {
+  return listOf(entries.map((entry) => compileRule(entry, source)));
+}
+
+/** Concatenates lists; rules keep their order and sources. */
+export function mergeExclusionLists(lists: readonly ExclusionList[]): ExclusionList {
+  return listOf(lists.flatMap((list) => list.rules));
+}
+
+/** Parses one exclusion document; `source` names it in errors and matches. */
+export function parseExclusionJson(text: string, source: string): ExclusionList {
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  let document: unknown;
+  try {
+    document = JSON.parse(body);
+  } catch (err: unknown) {
+    throw new ExclusionFileError(source, `not valid JSON (${errorMessage(err)})`, { cause: err });
+  }
+
+  return compileExclusions(excludedEntries(document, source), source);
+}
+
+/** Reads and parses one exclusion file (at most {@link MAX_EXCLUSION_FILE_BYTES}). */
+export async function loadExclusionFile(path: string): Promise<ExclusionList> {
+  return parseExclusionJson(await readBounded(path), path);
+}
+
+/** Reads every exclusion document in a directory; an empty directory excludes nothing. */
+export async function loadExclusionDir(dir: string): Promise<ExclusionList> {
+  let entries: Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (err: unknown) {
+    const reason = `cannot list the exclusion directory (${errorMessage(err)})`;
+    throw new ExclusionFileError(dir, reason, { cause: err });
+  }
+
+  const names = entries
+    .map((entry) => entry.name)
+    .filter((name) => !name.startsWith('..'))
+    .sort();
+
+  const lists: ExclusionList[] = [];
+  for (const name of names) {
+    const path = join(dir, name);
+    if (await isRegularFile(path)) lists.push(await loadExclusionFile(path));
+  }
+  return mergeExclusionLists(lists);
+}
+
+function listOf(rules: readonly ExclusionRule[]): ExclusionList {
+  return {
+    rules,
+    match(image: RuntimeImage): ExclusionMatch | undefined {
+      for (const rule of rules) {
+        const matched = rule.match(image);
+        if (matched !== undefined) return { rule: rule.rule, source: rule.source, matched };
+      }
+      return undefined;
+    },
+  };
+}
+
+function excludedEntries(document: unknown, source: string): string[] {
+  const expected = 'expected a JSON object like {"excluded": ["alpine:3.20"]}';
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+    throw new ExclusionFileError(source, `holds ${describe(document)}; ${expected}`);
+  }
+
+  const excluded = Object.hasOwn(document, 'excluded')
+    ? (document as Record<string, unknown>)['excluded']
+    : undefined;
+  if (!Array.isArray(excluded)) {
+    const found = excluded === undefined ? 'no "excluded" key' : `"excluded" as ${describe(excluded)}`;
+    throw new ExclusionFileError(source, `has ${found}; ${expected}`);
+  }
+
+  return excluded.map((entry: unknown, index) => {
+    if (typeof entry === 'string') return entry;
+    throw new ExclusionFileError(
+      source,
+      `excluded[${index}] is ${describe(entry)}; expected a string such as "alpine:3.20"`,
+    );
+  });
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+function compileRule(rule: string, source: string): ExclusionRule {
+  const build = (kind: ExclusionKind, matcher: Matcher): ExclusionRule => ({
+    rule,
+    source,
+    kind,
+    match: (image) => matcher(image, normaliseImage(image)),
+  });
+
+  try {
+    if (rule === '*' || rule === '**') return build('all', (image) => image.repoTags[0] ?? image.id);
+    const structured = structuredRule(rule);
+    if (structured !== undefined) return build(structured.kind, structured.matcher);
+    return build('exact', exactMatcher(rule, parseReference(rule)));
+  } catch (err: unknown) {
+    if (!(err instanceof InvalidReferenceError)) throw err;
+    if (/[*?[]/.test(rule)) return build('glob', globMatcher(rule, source));
+    const reason = `entry ${JSON.stringify(rule)} is not an image reference (${String(err.context['reason'])})`;
+    throw new ExclusionFileError(source, reason, { entry: rule, cause: err });
+  }
+}
+
+/** `REPO/*` and `NAME:*` whose prefix is free of glob characters; undefined otherwise. */
+function structuredRule(rule: string): { kind: ExclusionKind; matcher: Matcher } | undefined {
+  const head = rule.slice(0, -2);
+  if (/[*?]/.test(head)) return undefined;
+
+  if (rule.endsWith('/*')) {
+    const prefix = repositoryPrefix(head);
+    return { kind: 'repository-prefix', matcher: byName((name) => name.startsWith(prefix)) };
+  }
+
+  if (rule.endsWith(':*')) {
+    const name = repositoryName(head, rule);
+    return { kind: 'repository', matcher: byName((n) => n === name) };
+  }
+  return undefined;
+}
+
+/** `quay.io` → `quay.io/`; `myorg` → `docker.io/myorg/`; `docker.io/library` → itself + `/`. */
+function repositoryPrefix(head: string): string {
+  // A placeholder last component lets the reference parser apply Docker Hub's defaults.
+  const probe = parseReference(`${head}/x`);
+  if (probe.kind !== 'name' || head.includes('@') || /:[^/]*$/.test(head.slice(head.indexOf('/')))) {
+    throw new InvalidReferenceError(head, 'expected a registry or repository before /*');
+  }
+
+  const isRegistryOnly = !head.includes('/') && (head === 'localhost' || /[.:]/.test(head));
+  if (isRegistryOnly) return `${probe.registry}/`;
+  return probe.name.slice(0, -'x'.length);
+}
+
+function repositoryName(head: string, rule: string): string {
+  const ref = parseReference(head);
+  if (ref.kind !== 'name' || hasTagOrDigest(head)) {
+    throw new InvalidReferenceError(rule, 'expected a repository name without tag before :*');
+  }
+  return ref.name;
+}
+
+function hasTagOrDigest(text: string): boolean {
+  return text.includes('@') || text.lastIndexOf(':') > text.lastIndexOf('/');
+}
+
+function byName(test: (name: string) => boolean): Matcher {
+  return (_image, normalised) => {
+    const hit = [...normalised.tags, ...normalised.digests].find((e) => test(e.ref.name));
+    return hit?.raw;
+  };
+}
+
+function exactMatcher(rule: string, ref: ParsedReference): Matcher {
+  switch (ref.kind) {
+    case 'id':
+      return (image, normalised) =>
+        normalised.id === ref.id
+          ? image.id
+          : normalised.digests.find((d) => d.ref.digest === ref.id)?.raw;
+    case 'id-prefix':
+      return (image, normalised) =>
+        normalised.id.slice(normalised.id.indexOf(':') + 1).startsWith(ref.prefix)
+          ? image.id
+          : undefined;
+    case 'name':
+      return hasTagOrDigest(rule) ? tagOrDigestMatcher(ref) : byName((n) => n === ref.name);
+  }
+}
+
+function tagOrDigestMatcher(ref: NamedReference): Matcher {
+  return (_image, normalised) => {
+    const tag = normalised.tags.find((t) => t.ref.name === ref.name && t.ref.tag === ref.tag);
+    if (ref.tag !== undefined && tag !== undefined) return tag.raw;
+
+    const digest = normalised.digests.find(
+      (d) => d.ref.name === ref.name && d.ref.digest === ref.digest,
+    );
+    return ref.digest !== undefined ? digest?.raw : undefined;
+  };
+}
+
+function globMatcher(rule: string, source: string): Matcher {
+  if (rule.length > MAX_REFERENCE_LENGTH || /[\s\p{Cc}]/u.test(rule) || rule.includes('://')) {
+    const reason = `glob ${JSON.stringify(rule.slice(0, 100))} holds whitespace, a scheme or is too long`;
+    throw new ExclusionFileError(source, reason, { entry: rule });
+  }
+
+  // Extglobs and negation would turn `@` (digests) and a leading `!` into operators.
+  const isMatch = picomatch(rule, { noextglob: true, nonegate: true });
+  return (image, normalised) => {
+    const entries = [...normalised.tags, ...normalised.digests];
+    const hit = entries.find(
+      (e) => isMatch(e.raw) || isMatch(e.ref.normalized) || isMatch(familiarName(e.ref)),
+    );
+    if (hit !== undefined) return hit.raw;
+    return isMatch(image.id) || isMatch(normalised.id) ? image.id : undefined;
+  };
+}
+
+/** True for regular files (symlinks followed); false for directories, special files, races. */
+async function isRegularFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch (err: unknown) {
+    if (await vanished(path)) return false;
+    const reason = `cannot follow directory entry (${errorMessage(err)})`;
+    throw new ExclusionFileError(path, reason, { cause: err });
+  }
+}
+
+/** The entry itself is gone (removed between listing and reading), not a broken link. */
+async function vanished(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+async function readBounded(path: string): Promise<string> {
+  let handle;
+  try {
+    // O_NONBLOCK: opening a FIFO planted in the directory must not hang the worker.
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (err: unknown) {
+    throw new ExclusionFileError(path, `cannot open (${errorMessage(err)})`, { cause: err });
+  }
+
+  try {
+    if (!(await handle.stat()).isFile()) throw new ExclusionFileError(path, 'not a regular file');
+    const bytes = await readUpTo(handle, MAX_EXCLUSION_FILE_BYTES + 1);
+    if (bytes.length > MAX_EXCLUSION_FILE_BYTES) {
+      throw new ExclusionFileError(path, `larger than ${MAX_EXCLUSION_FILE_BYTES} bytes`);
+    }
+    return decodeUtf8(bytes, path);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readUpTo(
+  handle: Awaited<ReturnType<typeof open>>,
+  limit: number,
+): Promise<Buffer> {
+  const buffer = Buffer.alloc(limit);
+  let filled = 0;
+  while (filled < limit) {
+    const { bytesRead } = await handle.read(buffer, filled, limit - filled, filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return buffer.subarray(0, filled);
+}
+
+function decodeUtf8(bytes: Buffer, path: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch (err: unknown) {
+    throw new ExclusionFileError(path, 'not valid UTF-8 text', { cause: err });
+  }
+}

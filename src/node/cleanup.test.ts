@@ -1,0 +1,226 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+
+import { silentLogger } from '../logger.js';
+import type { RuntimeImage } from '../runtime/types.js';
+import { container, image, MemoryRuntime } from '../../test/support/memory-runtime.js';
+import { InvalidImageListError, runCleanup, type CleanupOptions } from './cleanup.js';
+import type { ExclusionMatcher } from './plan.js';
+
+const noExclusions: ExclusionMatcher = { match: () => undefined };
+
+function options(entries: string[], extra: Partial<CleanupOptions> = {}): CleanupOptions {
+  return {
+    entries,
+    exclusions: noExclusions,
+    dryRun: false,
+    concurrency: 4,
+    keepSharedTags: false,
+    skipInvalid: false,
+    ...extra,
+  };
+}
+
+function excludeTag(tag: string): ExclusionMatcher {
+  return {
+    match: (img: RuntimeImage) =>
+      img.repoTags.includes(tag) ? { rule: tag, source: 'test.json', matched: tag } : undefined,
+  };
+}
+
+const alpine = image({ repoTags: ['docker.io/library/alpine:3.20'], size: 5000 });
+const nginx = image({
+  repoTags: ['docker.io/library/nginx:1.27', 'docker.io/library/nginx:latest'],
+  repoDigests: ['docker.io/library/nginx@sha256:' + 'a'.repeat(64)],
+  size: 70000,
+});
+const app = image({ repoTags: ['registry.local:5000/team/app:v1'] });
+const pause = image({ repoTags: ['registry.k8s.io/pause:3.9'], pinned: true });
+const digestOnly = image({ repoDigests: ['quay.io/org/tool@sha256:' + 'b'.repeat(64)] });
+
+function node() {
+  return new MemoryRuntime({
+    images: [alpine, nginx, app, pause, digestOnly],
+    containers: [container(app.id, { name: 'web', state: 'exited' })],
+  });
+}
+
+function outcomeOf(report: Awaited<ReturnType<typeof runCleanup>>, id: string) {
+  return report.decisions.find((d) => d.imageId === id)?.outcome;
+}
+
+describe('runCleanup', () => {
+  const cases: {
+    name: string;
+    entries: string[];
+    extra?: Partial<CleanupOptions>;
+    removed: RuntimeImage[];
+    outcomes: [RuntimeImage, string][];
+  }[] = [
+    {
+      name: 'removes an unused image named by its short familiar name',
+      entries: ['alpine:3.20'],
+      removed: [alpine],
+      outcomes: [[alpine, 'removed']],
+    },
+    {
+      name: 'keeps an image an exited container uses',
+      entries: ['registry.local:5000/team/app:v1'],
+      removed: [],
+      outcomes: [[app, 'in-use']],
+    },
+    {
+      name: 'keeps the pinned image even when asked for by name',
+      entries: ['registry.k8s.io/pause:3.9'],
+      removed: [],
+      outcomes: [[pause, 'pinned']],
+    },
+    {
+      name: 'removes every unused unpinned image for the star entry',
+      entries: ['*'],
+      removed: [alpine, nginx, digestOnly],
+      outcomes: [
+        [app, 'in-use'],
+        [pause, 'pinned'],
+        [digestOnly, 'removed'],
+      ],
+    },
+    {
+      name: 'keeps an excluded image and names the rule',
+      entries: ['*'],
+      extra: { exclusions: excludeTag('docker.io/library/alpine:3.20') },
+      removed: [nginx, digestOnly],
+      outcomes: [[alpine, 'excluded']],
+    },
+    {
+      name: 'removes a multi-tag image named by one tag, with all its tags',
+      entries: ['nginx:1.27'],
+      removed: [nginx],
+      outcomes: [[nginx, 'removed']],
+    },
+    {
+      name: 'keeps a multi-tag image named by one tag when shared tags are protected',
+      entries: ['nginx:1.27'],
+      extra: { keepSharedTags: true },
+      removed: [],
+      outcomes: [[nginx, 'shared-tags']],
+    },
+    {
+      name: 'removes a multi-tag image when every tag is named and shared tags are protected',
+      entries: ['nginx:1.27', 'nginx'],
+      extra: { keepSharedTags: true },
+      removed: [nginx],
+      outcomes: [[nginx, 'removed']],
+    },
+    {
+      name: 'removes an image known only by digest',
+      entries: ['quay.io/org/tool@sha256:' + 'b'.repeat(64)],
+      removed: [digestOnly],
+      outcomes: [[digestOnly, 'removed']],
+    },
+    {
+      name: 'removes an image named by its full ID',
+      entries: [alpine.id],
+      removed: [alpine],
+      outcomes: [[alpine, 'removed']],
+    },
+    {
+      name: 'removes nothing in a dry run but reports what would go',
+      entries: ['*'],
+      extra: { dryRun: true },
+      removed: [],
+      outcomes: [
+        [alpine, 'would-remove'],
+        [app, 'in-use'],
+      ],
+    },
+  ];
+
+  for (const c of cases) {
+    test(c.name, async () => {
+      const runtime = node();
+      const report = await runCleanup(runtime, options(c.entries, c.extra), silentLogger());
+      assert.deepEqual(new Set(runtime.removed), new Set(c.removed.map((i) => i.id)));
+      for (const [img, outcome] of c.outcomes) assert.equal(outcomeOf(report, img.id), outcome);
+    });
+  }
+
+  test('reports which tags went with a removal of one tag', async () => {
+    const report = await runCleanup(node(), options(['nginx:latest']), silentLogger());
+    const decision = report.decisions.find((d) => d.imageId === nginx.id);
+    assert.deepEqual(decision?.removedTags, nginx.repoTags);
+    assert.equal(report.totals.bytesReclaimed, nginx.size);
+  });
+
+  test('reports an entry that matches nothing as not present', async () => {
+    const report = await runCleanup(node(), options(['busybox:1']), silentLogger());
+    assert.deepEqual(
+      report.decisions.map((d) => [d.outcome, d.entries]),
+      [['not-present', ['busybox:1']]],
+    );
+  });
+
+  test('refuses a list with an invalid entry and removes nothing', async () => {
+    const runtime = node();
+    const run = runCleanup(runtime, options(['alpine:3.20', 'Not A Ref']), silentLogger());
+    await assert.rejects(run, (err: unknown) => {
+      assert.ok(err instanceof InvalidImageListError);
+      assert.match(err.message, /Not A Ref/);
+      return true;
+    });
+    assert.deepEqual(runtime.removed, []);
+  });
+
+  test('goes on past an invalid entry when asked and reports it', async () => {
+    const runtime = node();
+    const opts = options(['alpine:3.20', 'Not A Ref'], { skipInvalid: true });
+    const report = await runCleanup(runtime, opts, silentLogger());
+    assert.deepEqual(runtime.removed, [alpine.id]);
+    assert.equal(report.decisions.find((d) => d.entries.includes('Not A Ref'))?.outcome, 'invalid');
+  });
+
+  test('keeps an image a container started on after collection', async () => {
+    const runtime = node();
+    const opts = options(['alpine:3.20'], {
+      afterCollect: () => {
+        runtime.containers.push(container(alpine.id, { name: 'late' }));
+        return Promise.resolve();
+      },
+    });
+    const report = await runCleanup(runtime, opts, silentLogger());
+    assert.deepEqual(runtime.removed, []);
+    assert.equal(outcomeOf(report, alpine.id), 'in-use');
+  });
+
+  test('reports a failed removal with the runtime error and goes on', async () => {
+    const runtime = node();
+    runtime.failures.set(alpine.id, new Error('disk on fire'));
+    const report = await runCleanup(
+      runtime,
+      options(['alpine:3.20', 'nginx:1.27']),
+      silentLogger(),
+    );
+    const failed = report.decisions.find((d) => d.imageId === alpine.id);
+    assert.deepEqual([failed?.outcome, failed?.error], ['failed', 'disk on fire']);
+    assert.deepEqual(runtime.removed, [nginx.id]);
+  });
+
+  test('keeps an image used by a pod sandbox even when it is not pinned', async () => {
+    const sandboxImage = image({ repoTags: ['docker.io/library/busybox:1.36'] });
+    const runtime = new MemoryRuntime({
+      images: [sandboxImage],
+      sandboxes: [
+        {
+          id: 'p1',
+          name: 'pod',
+          namespace: 'default',
+          state: 'ready',
+          image: 'busybox:1.36',
+        },
+      ],
+    });
+    const report = await runCleanup(runtime, options(['*']), silentLogger());
+    assert.deepEqual(runtime.removed, []);
+    assert.equal(outcomeOf(report, sandboxImage.id), 'in-use');
+  });
+});

@@ -1,0 +1,126 @@
+import { EraserError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { ImageRuntime, RuntimeImage } from '../runtime/types.js';
+import { computeTotals, type Decision, type RunReport } from './decision.js';
+import { keepReason, selectImages, type ExclusionMatcher, type Selection } from './plan.js';
+import { removeImages } from './remover.js';
+import { UsageIndex } from './usage.js';
+
+export interface CleanupOptions {
+  /** Image references, IDs, digests, or `*` for every unused image. */
+  readonly entries: readonly string[];
+  readonly exclusions: ExclusionMatcher;
+  readonly dryRun: boolean;
+  readonly concurrency: number;
+  /** Keep multi-tag images when the list named only some of their tags. */
+  readonly keepSharedTags: boolean;
+  /** Go on when some entries are invalid instead of refusing the whole list. */
+  readonly skipInvalid: boolean;
+  readonly clock?: () => Date;
+  /** Runs between collection and removal; lets tests stage a race with a new container. */
+  readonly afterCollect?: () => Promise<void>;
+}
+
+/** The list had entries that are not image references; nothing was removed. */
+export class InvalidImageListError extends EraserError {
+  constructor(readonly decisions: readonly Decision[]) {
+    const names = decisions.map((d) => `${d.entries.join(', ')}: ${d.reason}`).join('; ');
+    super('IMAGE_LIST_INVALID', `image list has invalid entries, nothing removed: ${names}`, {
+      entries: decisions.flatMap((d) => d.entries),
+    });
+  }
+}
+
+/**
+ * The node's main job: collect images and workloads, decide per image, re-check and remove the
+ * unused ones that were asked for, and report every decision.
+ */
+export async function runCleanup(
+  runtime: ImageRuntime,
+  opts: CleanupOptions,
+  log: Logger,
+): Promise<RunReport> {
+  const clock = opts.clock ?? (() => new Date());
+  const startedAt = clock().toISOString();
+  const version = await runtime.version();
+  const inventory = await collect(runtime);
+  log.info({ images: inventory.images.length, entries: opts.entries.length }, 'collected');
+
+  const { selections, entryDecisions } = selectImages(opts.entries, inventory.images);
+  const bad = entryDecisions.filter((d) => d.outcome === 'invalid' || d.outcome === 'ambiguous');
+  if (bad.length > 0 && !opts.skipInvalid) throw new InvalidImageListError(bad);
+
+  const { kept, candidates } = triage(selections, inventory.usage, opts);
+  await opts.afterCollect?.();
+  const acted = opts.dryRun
+    ? candidates.map(wouldRemove)
+    : await removeImages(runtime, candidates, opts, log);
+
+  const decisions = [...entryDecisions, ...kept, ...acted];
+  for (const d of decisions) logDecision(log, d);
+  return {
+    endpoint: runtime.endpoint,
+    runtime: `${version.runtimeName} ${version.runtimeVersion}`,
+    dryRun: opts.dryRun,
+    startedAt,
+    finishedAt: clock().toISOString(),
+    decisions,
+    totals: computeTotals(inventory.images.length, decisions),
+  };
+}
+
+interface Inventory {
+  readonly images: RuntimeImage[];
+  readonly usage: UsageIndex;
+}
+
+async function collect(runtime: ImageRuntime): Promise<Inventory> {
+  const [images, containers, sandboxes] = await Promise.all([
+    runtime.listImages(),
+    runtime.listContainers(),
+    runtime.listSandboxes(),
+  ]);
+  return { images, usage: new UsageIndex(images, containers, sandboxes) };
+}
+
+function triage(selections: readonly Selection[], usage: UsageIndex, opts: CleanupOptions) {
+  const kept: Decision[] = [];
+  const candidates: Selection[] = [];
+  for (const sel of selections) {
+    const keep = keepReason(sel, usage, opts);
+    if (keep) kept.push({ ...keep, entries: sel.entries, ...imageNames(sel) });
+    else candidates.push(sel);
+  }
+  return { kept, candidates };
+}
+
+function wouldRemove(sel: Selection): Decision {
+  return {
+    outcome: 'would-remove',
+    reason: 'unused (dry run)',
+    entries: sel.entries,
+    imageId: sel.image.id,
+    size: sel.image.size,
+    removedTags: sel.image.repoTags,
+    ...imageNames(sel),
+  };
+}
+
+function imageNames(sel: Selection) {
+  return { tags: sel.image.repoTags, digests: sel.image.repoDigests };
+}
+
+function logDecision(log: Logger, d: Decision): void {
+  const fields = {
+    outcome: d.outcome,
+    imageId: d.imageId,
+    tags: d.tags,
+    entries: d.entries,
+    reason: d.reason,
+    exclusionRule: d.exclusion?.rule,
+    usedBy: d.usedBy?.map((u) => u.id),
+    error: d.error,
+  };
+  if (d.outcome === 'failed') log.warn(fields, 'image decision');
+  else log.info(fields, 'image decision');
+}

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+
+import fc from 'fast-check';
+
+import { ImageListFileError, parseImageList, readImageListFile } from './image-list.js';
+
+describe('parseImageList', () => {
+  const good: [string, string, string[]][] = [
+    ['an ImageList manifest in YAML', IMAGELIST_YAML(), ['alpine:3.7', 'docker.io/library/nginx']],
+    ['a JSON array', '["a:1", " b "]', ['a:1', 'b']],
+    ['plain lines with comments', '# old\nalpine:3.7\n\n nginx # web\r\n', ['alpine:3.7', 'nginx']],
+    ['an empty file', '  \n', []],
+    ['a JSON ImageList', '{"spec":{"images":["*"]}}', ['*']],
+  ];
+  for (const [name, text, expected] of good) {
+    test(`reads ${name}`, () => {
+      assert.deepEqual(parseImageList(text, 'f'), expected);
+    });
+  }
+
+  const bad: [string, string, RegExp][] = [
+    ['a manifest without spec.images', 'kind: ImageList\nspec: {}\n', /spec\.images/],
+    ['a number entry', '[1]', /entry 0 is number/],
+    ['broken JSON', '["a"', /not valid YAML or JSON/],
+    ['an alias bomb', ALIAS_BOMB(), /not valid YAML or JSON/],
+    ['duplicate keys', 'spec:\n  images: [a]\nspec:\n  images: [b]\n', /not valid/],
+  ];
+  for (const [name, text, pattern] of bad) {
+    test(`rejects ${name} with an error naming the file`, () => {
+      assert.throws(
+        () => parseImageList(text, 'list.yaml'),
+        (err: unknown) => err instanceof ImageListFileError && pattern.test(err.message),
+      );
+      assert.throws(() => parseImageList(text, 'list.yaml'), /list\.yaml/);
+    });
+  }
+
+  test('never throws anything but its own error on arbitrary text', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 200 }), (text) => {
+        try {
+          const out = parseImageList(text, 'f');
+          return out.every((s) => typeof s === 'string');
+        } catch (err) {
+          return err instanceof ImageListFileError;
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('readImageListFile', () => {
+  test('rejects a missing file, a directory and an oversized file by name', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'eraser-list-'));
+    try {
+      const big = join(dir, 'big.txt');
+      await writeFile(big, 'a\n'.repeat(3 * 1024 * 1024));
+      await assert.rejects(readImageListFile(join(dir, 'nope')), /nope: cannot read/);
+      await assert.rejects(readImageListFile(dir), /not a regular file/);
+      await assert.rejects(readImageListFile(big), /big\.txt: larger than/);
+    } finally {
+      await rm(dir, { recursive: true });
+    }
+  });
+});
+
+function IMAGELIST_YAML(): string {
+  return [
+    'apiVersion: eraser.sh/v1',
+    'kind: ImageList',
+    'metadata:',
+    '  name: imagelist',
+    'spec:',
+    '  images:',
+    '    - alpine:3.7',
+    '    - docker.io/library/nginx',
+    '',
+  ].join('\n');
+}
+
+function ALIAS_BOMB(): string {
+  const lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+  for (let i = 0; i < 12; i++) {
+    const prev = String.fromCharCode(97 + i);
+    const next = String.fromCharCode(98 + i);
+    lines.push(`${next}: &${next} [${Array(9).fill(`*${prev}`).join(',')}]`);
+  }
+  lines.push('spec:\n  images: *m');
+  return lines.join('\n');
+}

@@ -1,0 +1,78 @@
+import { readFile, stat } from 'node:fs/promises';
+
+import { parse as parseYaml } from 'yaml';
+
+import { EraserError, errorMessage } from '../errors.js';
+
+/** Bound on an image list file: a real list of references is far smaller. */
+export const MAX_IMAGE_LIST_BYTES = 4 * 1024 * 1024;
+
+export class ImageListFileError extends EraserError {
+  constructor(file: string, reason: string, cause?: unknown) {
+    super('IMAGE_LIST_FILE_INVALID', `image list ${file}: ${reason}`, { file, reason }, { cause });
+  }
+}
+
+/**
+ * Reads the images to remove from a file in any of the shapes users already have: an `ImageList`
+ * manifest (YAML or JSON, `spec.images`), a JSON array of strings, or plain text with one
+ * reference per line (`#` starts a comment).
+ */
+export async function readImageListFile(file: string): Promise<string[]> {
+  let text: string;
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) throw new ImageListFileError(file, 'not a regular file');
+    if (info.size > MAX_IMAGE_LIST_BYTES) {
+      throw new ImageListFileError(file, `larger than ${MAX_IMAGE_LIST_BYTES} bytes`);
+    }
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if (err instanceof ImageListFileError) throw err;
+    throw new ImageListFileError(file, `cannot read: ${errorMessage(err)}`, err);
+  }
+  return parseImageList(text, file);
+}
+
+export function parseImageList(text: string, file: string): string[] {
+  const trimmed = text.replace(/^\uFEFF/, '').trim();
+  if (trimmed === '') return [];
+  const looksStructured = /^[[{]/.test(trimmed) || /^(apiVersion|kind|spec)\s*:/m.test(trimmed);
+  if (!looksStructured) return plainLines(trimmed);
+
+  let doc: unknown;
+  try {
+    doc = parseYaml(trimmed, { maxAliasCount: 100, uniqueKeys: true });
+  } catch (err) {
+    throw new ImageListFileError(file, `not valid YAML or JSON: ${errorMessage(err)}`, err);
+  }
+  return imagesOf(doc, file);
+}
+
+function plainLines(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.replace(/#.*$/, '').trim())
+    .filter((line) => line !== '');
+}
+
+function imagesOf(doc: unknown, file: string): string[] {
+  const list = Array.isArray(doc) ? doc : specImages(doc);
+  if (!Array.isArray(list)) {
+    const expected = 'a JSON array of strings or an ImageList with spec.images';
+    throw new ImageListFileError(file, `expected ${expected}`);
+  }
+  return list.map((item: unknown, index) => {
+    if (typeof item !== 'string') {
+      throw new ImageListFileError(file, `entry ${index} is ${typeof item}, expected a string`);
+    }
+    return item.trim();
+  });
+}
+
+function specImages(doc: unknown): unknown {
+  if (typeof doc !== 'object' || doc === null) return undefined;
+  const spec = (doc as { spec?: unknown }).spec;
+  if (typeof spec !== 'object' || spec === null) return undefined;
+  return (spec as { images?: unknown }).images;
+}

@@ -1,0 +1,83 @@
+import pLimit from 'p-limit';
+
+import { errorMessage } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { ImageRuntime, RuntimeContainer, RuntimeSandbox } from '../runtime/types.js';
+import type { Decision } from './decision.js';
+import { FreshReader } from './fresh.js';
+import { keepReason, type SafetyOptions, type Selection } from './plan.js';
+import { UsageIndex } from './usage.js';
+
+export interface RemoveOptions extends SafetyOptions {
+  readonly concurrency: number;
+}
+
+interface Workloads {
+  readonly containers: RuntimeContainer[];
+  readonly sandboxes: RuntimeSandbox[];
+}
+
+/**
+ * Removes the selected images that passed the first safety check. Right before each removal it
+ * re-reads the image and the node's containers, because the runtime itself removes an image a
+ * running container uses, and a container may have been created since collection.
+ */
+export async function removeImages(
+  runtime: ImageRuntime,
+  candidates: readonly Selection[],
+  opts: RemoveOptions,
+  log: Logger,
+): Promise<Decision[]> {
+  const workloads = new FreshReader<Workloads>(async () => {
+    const [containers, sandboxes] = await Promise.all([
+      runtime.listContainers(),
+      runtime.listSandboxes(),
+    ]);
+    return { containers, sandboxes };
+  });
+  const limit = pLimit(Math.max(1, opts.concurrency));
+  const jobs = candidates.map((sel) => limit(() => removeOne(runtime, sel, workloads, opts, log)));
+  return Promise.all(jobs);
+}
+
+async function removeOne(
+  runtime: ImageRuntime,
+  sel: Selection,
+  workloads: FreshReader<Workloads>,
+  opts: SafetyOptions,
+  log: Logger,
+): Promise<Decision> {
+  const entries = sel.entries;
+  try {
+    const [current, now] = await Promise.all([runtime.imageStatus(sel.image.id), workloads.read()]);
+    if (!current) {
+      const reason = 'gone before removal (removed by someone else)';
+      return { ...describe(sel), outcome: 'not-present', reason };
+    }
+
+    const fresh: Selection = { ...sel, image: current };
+    const usage = new UsageIndex([current], now.containers, now.sandboxes);
+    const keep = keepReason(fresh, usage, opts);
+    if (keep) return { ...keep, entries, ...tagsOf(fresh), reason: `${keep.reason} (re-check)` };
+
+    await runtime.removeImage(current.id);
+    const removedTags = current.repoTags;
+    return { ...describe(fresh), outcome: 'removed', reason: 'unused', removedTags };
+  } catch (err) {
+    log.warn({ err, imageId: sel.image.id }, 'image removal failed');
+    return {
+      ...describe(sel),
+      outcome: 'failed',
+      reason: 'runtime error',
+      error: errorMessage(err),
+    };
+  }
+}
+
+function describe(sel: Selection) {
+  return { entries: sel.entries, imageId: sel.image.id, size: sel.image.size, ...tagsOf(sel) };
+}
+
+function tagsOf(sel: Selection) {
+  return { tags: sel.image.repoTags, digests: sel.image.repoDigests };
+}

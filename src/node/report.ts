@@ -1,0 +1,75 @@
+import type { Decision, RunReport } from './decision.js';
+
+const ORDER: readonly Decision['outcome'][] = [
+  'removed',
+  'would-remove',
+  'failed',
+  'in-use',
+  'pinned',
+  'excluded',
+  'shared-tags',
+  'not-present',
+  'ambiguous',
+  'invalid',
+];
+
+/** The report as pretty JSON, for scripts and for the worker pod's log. */
+export function reportJson(report: RunReport): string {
+  return `${JSON.stringify(report, null, 2)}\n`;
+}
+
+/** The report as a table a person reads: one row per decision, then totals. */
+export function reportTable(report: RunReport): string {
+  const rows = [...report.decisions]
+    .sort((a, b) => ORDER.indexOf(a.outcome) - ORDER.indexOf(b.outcome))
+    .map((d) => [
+      d.outcome,
+      imageLabel(d),
+      d.size === undefined ? '' : formatBytes(d.size),
+      d.reason,
+    ]);
+  const header = ['OUTCOME', 'IMAGE', 'SIZE', 'WHY'];
+  const lines = renderColumns([header, ...rows]);
+  const t = report.totals;
+  const mode = report.dryRun ? 'dry run, nothing removed' : 'removal';
+  const bytes = report.dryRun
+    ? `${formatBytes(t.bytesReclaimable)} reclaimable`
+    : `${formatBytes(t.bytesReclaimed)} reclaimed`;
+  lines.push(
+    '',
+    `${report.endpoint} (${report.runtime}), ${mode}`,
+    `${t.images} images on node; removed ${t.removed}, would remove ${t.wouldRemove}, ` +
+      `kept ${t.kept} (failed ${t.failed}, invalid ${t.invalid}); ${bytes}`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+function imageLabel(d: Decision): string {
+  const names = d.tags.length > 0 ? d.tags : d.digests.length > 0 ? d.digests : [];
+  const id = d.imageId ? d.imageId.slice(7, 19) : '';
+  if (names.length === 0) return id ? id : d.entries.join(', ');
+  return id ? `${names.join(', ')} [${id}]` : names.join(', ');
+}
+
+function renderColumns(rows: readonly (readonly string[])[]): string[] {
+  const widths =
+    rows[0]?.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? '').length))) ?? [];
+  return rows.map((r) =>
+    r
+      .map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+/** Bytes in binary units with one decimal, e.g. `12.5 MiB`. */
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${n} B` : `${value.toFixed(1)} ${units[unit] ?? ''}`;
+}
