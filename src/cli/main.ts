@@ -19,6 +19,7 @@ function runCmd(setExit: (code: number) => void): Command {
   return new Command('run')
     .summary('remove unused images named by a list (or all of them) from one node')
     .description(RUN_DESCRIPTION)
+    .exitOverride()
     .addOption(
       new Option('-r, --runtime-endpoint <endpoint>', 'CRI socket: unix:///path or /path')
         .env('ERASER_RUNTIME_ENDPOINT')
@@ -55,16 +56,16 @@ function runCmd(setExit: (code: number) => void): Command {
     });
 }
 
-const RUN_DESCRIPTION = `Remove images from the node whose runtime listens on --runtime-endpoint.
-
-An image is removed only when it was asked for (by --image, --image-list or --all-unused) and no
-container in any state and no pod sandbox uses it, it is not pinned, and no exclusion matches any
-of its tags, digests or its ID. Use is checked again right before each removal.
-
-References are normalised as runtimes do: "alpine" means docker.io/library/alpine:latest.
-Removing one tag of an image that has several removes the image and all its tags (that is what
-the runtime does); the report lists every tag that went. --keep-shared-tags keeps such an image
-unless every tag is named (or it is named by ID or digest).`;
+const RUN_DESCRIPTION = [
+  'Remove images from the node whose runtime listens on --runtime-endpoint.',
+  'An image is removed only when it was asked for (by --image, --image-list or --all-unused), ' +
+    'no container in any state and no pod sandbox uses it, it is not pinned, and no exclusion ' +
+    'matches any of its tags, digests or its ID. Use is checked again right before each removal.',
+  'References are normalised as runtimes do: "alpine" means docker.io/library/alpine:latest.',
+  'Removing one tag of an image that has several removes the image with all its tags (that is ' +
+    'what the runtime does); the report lists every tag that went. --keep-shared-tags keeps ' +
+    'such an image unless every tag is named, or it is named by ID or digest.',
+].join('\n\n');
 
 const RUN_EXAMPLES = `
 Examples:

@@ -6,7 +6,7 @@ import { readImageListFile } from '../node/image-list.js';
 import { ALL_UNUSED } from '../node/plan.js';
 import { reportJson, reportTable } from '../node/report.js';
 import { connectRuntime } from '../runtime/cri-client.js';
-import { RuntimeError } from '../runtime/errors.js';
+import { InvalidEndpointError, RuntimeError } from '../runtime/errors.js';
 import type { ImageRuntime } from '../runtime/types.js';
 import { loadExclusions } from './exclusions.js';
 import { ExitCode } from './exit-codes.js';
@@ -75,7 +75,7 @@ async function gatherEntries(flags: RunFlags): Promise<string[]> {
 
 function failure(err: unknown, log: Logger): ExitCode {
   process.stderr.write(`eraser: ${errorMessage(err)}\n`);
-  if (err instanceof RuntimeError) {
+  if (err instanceof RuntimeError && !(err instanceof InvalidEndpointError)) {
     log.error({ err, code: err.code }, 'runtime unavailable');
     return ExitCode.RuntimeUnavailable;
   }

@@ -11,11 +11,15 @@ export function quote(value: string): string {
 
 /** An image reference that the distribution reference grammar does not accept. */
 export class InvalidReferenceError extends EraserError {
+  /** What is wrong, without the input: for callers that wrap this error in their own. */
+  readonly reason: string;
+
   constructor(input: string, reason: string) {
     super('INVALID_REFERENCE', `invalid image reference ${quote(input)}: ${reason}`, {
       input: input.length > MAX_QUOTED ? `${input.slice(0, MAX_QUOTED)}…` : input,
       reason,
     });
+    this.reason = reason;
   }
 }
 

@@ -26,14 +26,14 @@
  * sub-directories and special files (FIFOs, sockets) are skipped, nothing is read recursively.
  */
 import { constants, type Dirent } from 'node:fs';
-import { lstat, open, readdir, stat } from 'node:fs/promises';
+import { lstat, open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import picomatch from 'picomatch';
 
 import { errorMessage } from '../errors.js';
 import type { RuntimeImage } from '../runtime/types.js';
-import { ExclusionFileError, InvalidReferenceError } from './errors.js';
-import { normaliseImage, type NormalisedImage } from './match.js';
+import { ExclusionFileError, InvalidReferenceError, quote } from './errors.js';
+import { normaliseImage, type NormalisedEntry, type NormalisedImage } from './match.js';
 import {
   familiarName,
   MAX_REFERENCE_LENGTH,
@@ -149,7 +149,8 @@ function excludedEntries(document: unknown, source: string): string[] {
     ? (document as Record<string, unknown>)['excluded']
     : undefined;
   if (!Array.isArray(excluded)) {
-    const found = excluded === undefined ? 'no "excluded" key' : `"excluded" as ${describe(excluded)}`;
+    const found =
+      excluded === undefined ? 'no "excluded" key' : `"excluded" as ${describe(excluded)}`;
     throw new ExclusionFileError(source, `has ${found}; ${expected}`);
   }
 
@@ -176,55 +177,48 @@ function compileRule(rule: string, source: string): ExclusionRule {
     match: (image) => matcher(image, normaliseImage(image)),
   });
 
+  if (rule === '*' || rule === '**') return build('all', (image) => image.repoTags[0] ?? image.id);
+
+  const suffix = rule.endsWith('/*') ? '/*' : rule.endsWith(':*') ? ':*' : '';
+  const head = rule.slice(0, rule.length - suffix.length);
+  if (/[*?]/.test(head)) return build('glob', globMatcher(rule, source));
+
   try {
-    if (rule === '*' || rule === '**') return build('all', (image) => image.repoTags[0] ?? image.id);
-    const structured = structuredRule(rule);
-    if (structured !== undefined) return build(structured.kind, structured.matcher);
+    if (suffix === '/*') return build('repository-prefix', repositoryPrefixMatcher(head));
+    if (suffix === ':*') return build('repository', repositoryMatcher(head));
     return build('exact', exactMatcher(rule, parseReference(rule)));
   } catch (err: unknown) {
     if (!(err instanceof InvalidReferenceError)) throw err;
-    if (/[*?[]/.test(rule)) return build('glob', globMatcher(rule, source));
-    const reason = `entry ${JSON.stringify(rule)} is not an image reference (${String(err.context['reason'])})`;
+    // `[` is both a glob class and the IPv6 registry bracket: a glob only if it did not parse.
+    if (head.includes('[')) return build('glob', globMatcher(rule, source));
+    const reason = `entry ${quote(rule)} is not an image reference or pattern (${err.reason})`;
     throw new ExclusionFileError(source, reason, { entry: rule, cause: err });
   }
 }
 
-/** `REPO/*` and `NAME:*` whose prefix is free of glob characters; undefined otherwise. */
-function structuredRule(rule: string): { kind: ExclusionKind; matcher: Matcher } | undefined {
-  const head = rule.slice(0, -2);
-  if (/[*?]/.test(head)) return undefined;
+/** `REPO/*`: every repository whose name starts with the normalised prefix. */
+function repositoryPrefixMatcher(head: string): Matcher {
+  const prefix = repositoryPrefix(head);
+  return byName((name) => name.startsWith(prefix));
+}
 
-  if (rule.endsWith('/*')) {
-    const prefix = repositoryPrefix(head);
-    return { kind: 'repository-prefix', matcher: byName((name) => name.startsWith(prefix)) };
+/** `NAME:*`: every tag and digest of one repository. */
+function repositoryMatcher(head: string): Matcher {
+  const ref = parseReference(head);
+  if (ref.kind !== 'name' || hasTagOrDigest(head)) {
+    throw new InvalidReferenceError(head, 'expected a repository name without tag before :*');
   }
-
-  if (rule.endsWith(':*')) {
-    const name = repositoryName(head, rule);
-    return { kind: 'repository', matcher: byName((n) => n === name) };
-  }
-  return undefined;
+  return byName((name) => name === ref.name);
 }
 
 /** `quay.io` → `quay.io/`; `myorg` → `docker.io/myorg/`; `docker.io/library` → itself + `/`. */
 function repositoryPrefix(head: string): string {
-  // A placeholder last component lets the reference parser apply Docker Hub's defaults.
+  // A placeholder last component lets the reference parser validate and apply Hub defaults.
   const probe = parseReference(`${head}/x`);
-  if (probe.kind !== 'name' || head.includes('@') || /:[^/]*$/.test(head.slice(head.indexOf('/')))) {
-    throw new InvalidReferenceError(head, 'expected a registry or repository before /*');
-  }
+  if (probe.kind !== 'name') throw new InvalidReferenceError(head, 'expected a repository');
 
   const isRegistryOnly = !head.includes('/') && (head === 'localhost' || /[.:]/.test(head));
-  if (isRegistryOnly) return `${probe.registry}/`;
-  return probe.name.slice(0, -'x'.length);
-}
-
-function repositoryName(head: string, rule: string): string {
-  const ref = parseReference(head);
-  if (ref.kind !== 'name' || hasTagOrDigest(head)) {
-    throw new InvalidReferenceError(rule, 'expected a repository name without tag before :*');
-  }
-  return ref.name;
+  return isRegistryOnly ? `${probe.registry}/` : probe.name.slice(0, -'x'.length);
 }
 
 function hasTagOrDigest(text: string): boolean {
@@ -257,19 +251,18 @@ function exactMatcher(rule: string, ref: ParsedReference): Matcher {
 
 function tagOrDigestMatcher(ref: NamedReference): Matcher {
   return (_image, normalised) => {
-    const tag = normalised.tags.find((t) => t.ref.name === ref.name && t.ref.tag === ref.tag);
+    const sameName = (e: NormalisedEntry): boolean => e.ref.name === ref.name;
+    const tag = normalised.tags.find((t) => sameName(t) && t.ref.tag === ref.tag);
     if (ref.tag !== undefined && tag !== undefined) return tag.raw;
 
-    const digest = normalised.digests.find(
-      (d) => d.ref.name === ref.name && d.ref.digest === ref.digest,
-    );
-    return ref.digest !== undefined ? digest?.raw : undefined;
+    if (ref.digest === undefined) return undefined;
+    return normalised.digests.find((d) => sameName(d) && d.ref.digest === ref.digest)?.raw;
   };
 }
 
 function globMatcher(rule: string, source: string): Matcher {
   if (rule.length > MAX_REFERENCE_LENGTH || /[\s\p{Cc}]/u.test(rule) || rule.includes('://')) {
-    const reason = `glob ${JSON.stringify(rule.slice(0, 100))} holds whitespace, a scheme or is too long`;
+    const reason = `glob ${quote(rule)} holds whitespace or a scheme, or is too long`;
     throw new ExclusionFileError(source, reason, { entry: rule });
   }
 
@@ -307,7 +300,7 @@ async function vanished(path: string): Promise<boolean> {
 }
 
 async function readBounded(path: string): Promise<string> {
-  let handle;
+  let handle: FileHandle;
   try {
     // O_NONBLOCK: opening a FIFO planted in the directory must not hang the worker.
     handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
@@ -327,10 +320,7 @@ async function readBounded(path: string): Promise<string> {
   }
 }
 
-async function readUpTo(
-  handle: Awaited<ReturnType<typeof open>>,
-  limit: number,
-): Promise<Buffer> {
+async function readUpTo(handle: FileHandle, limit: number): Promise<Buffer> {
   const buffer = Buffer.alloc(limit);
   let filled = 0;
   while (filled < limit) {

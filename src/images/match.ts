@@ -88,10 +88,7 @@ export function matchImage(entry: ParsedReference, image: RuntimeImage): MatchRe
  * Every image `entry` names. A short ID that matches more than one image is reported as
  * ambiguous instead of matching any of them.
  */
-export function findImages(
-  entry: ParsedReference,
-  images: readonly RuntimeImage[],
-): FindResult {
+export function findImages(entry: ParsedReference, images: readonly RuntimeImage[]): FindResult {
   const matches: ImageMatch[] = [];
   for (const image of images) {
     const match = matchImage(entry, image);

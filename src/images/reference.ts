@@ -120,15 +120,19 @@ export function familiarName(ref: ParsedReference): string {
   return out;
 }
 
-/** `registry/repository` without Docker Hub's defaults. */
+/** `registry/repository` without Docker Hub's defaults, when dropping them stays unambiguous. */
 export function familiarRepository(registry: string, repository: string): string {
   if (registry !== DEFAULT_REGISTRY) return `${registry}/${repository}`;
 
-  const rest = repository.startsWith(OFFICIAL_NAMESPACE)
-    ? repository.slice(OFFICIAL_NAMESPACE.length)
-    : repository;
-  // `library/a/b` keeps its namespace: `a/b` would mean docker.io/a/b.
-  return rest.includes('/') ? repository : rest;
+  const slash = repository.indexOf('/');
+  const first = slash < 0 ? repository : repository.slice(0, slash);
+  // `docker.io/example.com/app` shortened would name the registry example.com.
+  if (first === 'localhost' || /[.:]/.test(first)) return `${registry}/${repository}`;
+
+  const rest = repository.slice(OFFICIAL_NAMESPACE.length);
+  const official = repository.startsWith(OFFICIAL_NAMESPACE) && !rest.includes('/');
+  // `sha256:…` alone would read as a digest, so that repository keeps its namespace.
+  return official && !DIGEST_HEX_LENGTHS.has(rest) ? rest : repository;
 }
 
 /** True when the text is a digest runtimes accept (`sha256:` + 64 lowercase hex, …). */
@@ -243,9 +247,12 @@ export function splitRegistry(name: string): { registry: string; repository: str
 
   const first = name.slice(0, slash);
   const rest = name.slice(slash + 1);
-  const isHost =
-    first === 'localhost' || /[.:]/.test(first) || first.toLowerCase() !== first;
-  const registry = !isHost ? DEFAULT_REGISTRY : first === LEGACY_REGISTRY ? DEFAULT_REGISTRY : first;
+  const isHost = first === 'localhost' || /[.:]/.test(first) || first.toLowerCase() !== first;
+  const registry = !isHost
+    ? DEFAULT_REGISTRY
+    : first === LEGACY_REGISTRY
+      ? DEFAULT_REGISTRY
+      : first;
   const repository = isHost ? rest : name;
 
   const needsNamespace = registry === DEFAULT_REGISTRY && !repository.includes('/');

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import { runCli } from './run-cli.js';
+
+// Every case here fails before any runtime call, so the endpoints point at paths in a folder
+// this test owns and that hold no socket.
+describe('eraser run rejects bad input before touching a runtime', () => {
+  let dir = '';
+  let sock = '';
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'eraser-cli-'));
+    sock = `unix://${join(dir, 'absent.sock')}`;
+  });
+
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('help explains the rules and the exit codes and exits 0', async () => {
+    const r = await runCli(['run', '--help']);
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /Exit codes:/);
+    assert.match(r.stdout, /--keep-shared-tags/);
+  });
+
+  test('a run with no images named exits 2 and says how to name them', async () => {
+    const r = await runCli(['run', '-r', sock, '--log-level', 'silent']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--image or --image-list, or pass --all-unused/);
+  });
+
+  test('a missing socket exits 3 and names the endpoint', async () => {
+    const r = await runCli(['run', '-r', sock, '-a', '--log-level', 'silent']);
+    assert.equal(r.code, 3);
+    assert.match(r.stderr, /absent\.sock/);
+  });
+
+  test('a tcp endpoint exits 2 and says what is expected', async () => {
+    const r = await runCli(['run', '-r', 'tcp://127.0.0.1:1', '-a', '--log-level', 'silent']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /unix:\/\//);
+  });
+
+  test('a malformed exclusion file exits 2 and names the file', async () => {
+    const exclusions = join(dir, 'exclusions');
+    await mkdir(exclusions);
+    await writeFile(join(exclusions, 'bad.json'), '{"excluded": "alpine"}');
+    const r = await runCli(['run', '-r', sock, '-a', '-E', exclusions, '--log-level', 'silent']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /bad\.json/);
+  });
+
+  test('a non-numeric concurrency exits 2 with the allowed range', async () => {
+    const r = await runCli(['run', '-r', sock, '-a', '-c', 'many']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /1 to 10000/);
+  });
+});
