@@ -4,7 +4,7 @@ import { EraserError } from '../../src/errors.js';
 import { alreadyExists, conflict, notFound, STALE_OBJECT } from './errors.js';
 import { formatTime, jsonEqual } from './json.js';
 import type { ResourceRegistry, ResourceType } from './resources.js';
-import { clone, type KubeObject, type StoreEvent, type WatchEventType } from './types.js';
+import { clone, isRecord, type KubeObject, type StoreEvent, type WatchEventType } from './types.js';
 
 /** Raised when store callers name a resource key the emulator does not serve. */
 export class UnknownResourceError extends EraserError {
@@ -121,7 +121,8 @@ export class ObjectStore {
     const obj = carrySystemFields(clone(input), current);
     if (jsonEqual(obj, current)) return clone(current) as T;
 
-    const finished = obj.metadata.deletionTimestamp !== undefined && !hasFinalizers(obj);
+    const finished =
+      obj.metadata.deletionTimestamp !== undefined && !hasFinalizers(resource, obj);
     return this.commit(resource, finished ? 'DELETED' : 'MODIFIED', obj, current) as T;
   }
 
@@ -147,19 +148,42 @@ export class ObjectStore {
     namespace: string | undefined,
     name: string,
   ): { deleted: boolean; object: KubeObject } {
-    const current = this.bucket(resource).get(slot(this.nsFor(resource, namespace), name));
-    if (current === undefined) throw notFound(this.type(resource), name);
-    if (!hasFinalizers(current)) {
+    const current = this.current(resource, namespace, name);
+    if (!hasFinalizers(resource, current)) {
       return { deleted: true, object: this.commit(resource, 'DELETED', clone(current), current) };
     }
-    if (current.metadata.deletionTimestamp !== undefined) {
-      return { deleted: false, object: clone(current) };
-    }
+    return { deleted: false, object: this.markDeleting(resource, namespace, name, []) };
+  }
+
+  /**
+   * Sets deletionTimestamp (once) and adds finalizers, without deleting: the first step of
+   * foreground, orphan and namespace deletion. Returns the marked object.
+   */
+  markDeleting(
+    resource: string,
+    namespace: string | undefined,
+    name: string,
+    finalizers: string[],
+  ): KubeObject {
+    const current = this.current(resource, namespace, name);
     const marked = clone(current);
-    marked.metadata.deletionTimestamp = formatTime(this.options.now());
-    marked.metadata.deletionGracePeriodSeconds = 0;
-    if (marked.metadata.generation !== undefined) marked.metadata.generation += 1;
-    return { deleted: false, object: this.commit(resource, 'MODIFIED', marked, current) };
+    const meta = marked.metadata;
+    const added = finalizers.filter((f) => !(meta.finalizers ?? []).includes(f));
+    if (meta.deletionTimestamp !== undefined && added.length === 0) return marked;
+
+    if (added.length > 0) meta.finalizers = [...(meta.finalizers ?? []), ...added];
+    if (meta.deletionTimestamp === undefined) {
+      meta.deletionTimestamp = formatTime(this.options.now());
+      meta.deletionGracePeriodSeconds = 0;
+      if (meta.generation !== undefined) meta.generation += 1;
+    }
+    return this.commit(resource, 'MODIFIED', marked, current);
+  }
+
+  /** Removes an object whatever its finalizers say, emitting DELETED. */
+  purge(resource: string, namespace: string | undefined, name: string): KubeObject {
+    const current = this.current(resource, namespace, name);
+    return this.commit(resource, 'DELETED', clone(current), current);
   }
 
   /** Where the object with this uid lives, if it exists. */
@@ -268,6 +292,12 @@ export class ObjectStore {
     }
   }
 
+  private current(resource: string, namespace: string | undefined, name: string): KubeObject {
+    const found = this.bucket(resource).get(slot(this.nsFor(resource, namespace), name));
+    if (found === undefined) throw notFound(this.type(resource), name);
+    return found;
+  }
+
   private type(resource: string): ResourceType {
     const rt = this.registry.byKey(resource);
     if (rt === undefined) throw new UnknownResourceError(resource);
@@ -297,8 +327,12 @@ function inNamespace(obj: KubeObject, namespace: string): boolean {
   return obj.metadata.namespace === namespace;
 }
 
-function hasFinalizers(obj: KubeObject): boolean {
-  return (obj.metadata.finalizers ?? []).length > 0;
+/** Namespaces also wait for `spec.finalizers` (the namespace controller's "kubernetes"). */
+function hasFinalizers(resource: string, obj: KubeObject): boolean {
+  if ((obj.metadata.finalizers ?? []).length > 0) return true;
+  if (resource !== 'namespaces') return false;
+  const spec = obj['spec'];
+  return isRecord(spec) && Array.isArray(spec['finalizers']) && spec['finalizers'].length > 0;
 }
 
 /** Fields only the server sets: a write cannot change them (deletion cannot be undone). */

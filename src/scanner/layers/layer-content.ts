@@ -1,0 +1,27 @@
+import type { ScanWarning } from '../types.js';
+import type { Compression } from './decompress.js';
+
+/** A symlink (target as written, resolved at lookup) or a hard link (target from the root). */
+export interface LayerLink {
+  readonly target: string;
+  readonly hard: boolean;
+}
+
+/**
+ * What one layer contributes, independent of the layers around it, so results are mergeable
+ * (and cacheable by `diffId`): the files the analysers asked for, every link, and whiteouts.
+ */
+export interface LayerContent {
+  readonly digest: string;
+  /** sha256 of the uncompressed tar. */
+  readonly diffId: string;
+  readonly compression: Compression;
+  readonly entries: number;
+  readonly files: ReadonlyMap<string, Buffer>;
+  readonly links: ReadonlyMap<string, LayerLink>;
+  /** Paths this layer deletes from the layers below it. */
+  readonly whiteouts: readonly string[];
+  /** Folders whose contents in the layers below are hidden. */
+  readonly opaqueDirs: readonly string[];
+  readonly warnings: readonly ScanWarning[];
+}
