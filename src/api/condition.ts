@@ -44,7 +44,11 @@ const CONDITION: JSONSchemaProps = obj(
 );
 
 /** A conditions list keyed by `type`, so server-side apply merges entries one by one. */
-export const CONDITIONS_SCHEMA: JSONSchemaProps = arr('What happened, newest state per type.', CONDITION, {
-  'x-kubernetes-list-type': 'map',
-  'x-kubernetes-list-map-keys': ['type'],
-});
+export const CONDITIONS_SCHEMA: JSONSchemaProps = arr(
+  'What happened, newest state per type.',
+  CONDITION,
+  {
+    'x-kubernetes-list-type': 'map',
+    'x-kubernetes-list-map-keys': ['type'],
+  },
+);

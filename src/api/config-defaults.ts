@@ -1,9 +1,4 @@
-import type {
-  ComponentConfig,
-  EraserConfig,
-  RuntimeName,
-  ScannerConfig,
-} from './config-types.js';
+import type { ComponentConfig, EraserConfig, RuntimeName, ScannerConfig } from './config-types.js';
 
 /** The CRI socket each runtime listens on by default (Eraser's defaults, as node paths). */
 export const RUNTIME_ADDRESSES: Readonly<Record<RuntimeName, string>> = {
@@ -61,7 +56,10 @@ export function defaultEraserConfig(): EraserConfig {
       pullSecrets: [],
       priorityClassName: '',
       additionalPodLabels: {},
-      nodeFilter: { type: 'exclude', selectors: ['eraser.sh/cleanup.filter', 'kubernetes.io/os=windows'] },
+      nodeFilter: {
+        type: 'exclude',
+        selectors: ['eraser.sh/cleanup.filter', 'kubernetes.io/os=windows'],
+      },
     },
     components: {
       collector: component('64Mi', '256Mi'),

@@ -6,7 +6,6 @@ import { RUNTIME_ADDRESSES, defaultEraserConfig } from './config-defaults.js';
 import {
   NODE_FILTER_TYPES,
   RUNTIME_NAMES,
-  type ConfigVersion,
   type ManagerConfig,
   type RuntimeName,
   type RuntimeSpec,
@@ -70,7 +69,7 @@ export const CRON: StringRule = {
   test: isCron,
 };
 
-function readRuntime(manager: Section): RuntimeSpec {
+function readRuntime(reader: ConfigReader, manager: Section): RuntimeSpec {
   const raw = manager.raw('runtime');
   const fallback = defaultEraserConfig().manager.runtime;
   // v1alpha1/2 wrote the runtime as a bare name; v1alpha3 as {name, address}. Accept both.
@@ -80,7 +79,9 @@ function readRuntime(manager: Section): RuntimeSpec {
   }
 
   const section = manager.child('runtime', ['name', 'address']);
-  if (!section.has('name')) section.oneOf('name', 'containerd', ['<required>'] as const);
+  if (!section.has('name')) {
+    reader.fail(section.field('name'), undefined, `one of ${RUNTIME_NAMES.join(', ')}`);
+  }
   const name = section.oneOf('name', fallback.name, RUNTIME_NAMES);
   const address = section.string('address', RUNTIME_ADDRESSES[name], RUNTIME_ADDRESS);
   return { name, address };
@@ -147,10 +148,10 @@ function readLogLevel(manager: Section): LogLevel {
   return isLogLevel(level) ? level : 'info';
 }
 
-/** Reads `manager`; the version only matters for the shape of `runtime`, handled above. */
-export function readManager(reader: ConfigReader, manager: Section, _v: ConfigVersion): ManagerConfig {
+/** Reads `manager` (any version: only the shape of `runtime` differs, and both are accepted). */
+export function readManager(reader: ConfigReader, manager: Section): ManagerConfig {
   return {
-    runtime: readRuntime(manager),
+    runtime: readRuntime(reader, manager),
     otlpEndpoint: manager.string('otlpEndpoint', '', OTLP_ENDPOINT),
     logLevel: readLogLevel(manager),
     scheduling: readScheduling(reader, manager),

@@ -146,9 +146,9 @@ export class Section {
     if (value === undefined) return undefined;
     const text = typeof value === 'number' ? String(value) : value;
     const allowed = 'a non-negative Kubernetes quantity such as 25Mi, 1Gi, 500m or 0';
-    if (typeof text !== 'string') return this.bad(key, allowed, undefined);
-    const parsed = parseQuantity(text);
-    return parsed === undefined || parsed < 0 ? this.bad(key, allowed, undefined) : text;
+    if (typeof text === 'string' && (parseQuantity(text) ?? -1) >= 0) return text;
+    this.reader.fail(this.field(key), value, allowed);
+    return undefined;
   }
 
   stringList(key: string, fallback: readonly string[], rule?: StringRule): string[] {

@@ -10,11 +10,26 @@ import {
 import { parseYamlText } from './config-yaml.js';
 import { formatDuration } from './duration.js';
 
-const TOP = ['cacheDir', 'dbRepo', 'deleteFailedImages', 'deleteEOLImages', 'vulnerabilities', 'timeout'];
+const TOP = [
+  'cacheDir',
+  'dbRepo',
+  'deleteFailedImages',
+  'deleteEOLImages',
+  'vulnerabilities',
+  'timeout',
+];
 const VULNS = ['ignoreUnfixed', 'types', 'securityChecks', 'severities', 'ignoredStatuses'];
 
-function enumList<T extends string>(section: Section, key: string, values: readonly T[], fallback: T[]) {
-  const rule = { allowed: `one of ${values.join(', ')}`, test: (v: string) => values.includes(v as T) };
+function enumList<T extends string>(
+  section: Section,
+  key: string,
+  values: readonly T[],
+  fallback: T[],
+) {
+  const rule = {
+    allowed: `one of ${values.join(', ')}`,
+    test: (v: string) => values.includes(v as T),
+  };
   return section.stringList(key, fallback, rule) as T[];
 }
 
@@ -43,8 +58,13 @@ function readTimeout(reader: ConfigReader, section: Section): ScannerConfig['tim
  * Reads the scanner's own settings from the YAML string in `components.scanner.config`. An
  * absent or empty string means the defaults. Issues are reported on `reader` under `field`.
  */
-export function readScannerConfig(reader: ConfigReader, text: unknown, field: string): ScannerConfig {
-  if (text === undefined || text === null || text === '') return structuredClone(DEFAULT_SCANNER_CONFIG);
+export function readScannerConfig(
+  reader: ConfigReader,
+  text: unknown,
+  field: string,
+): ScannerConfig {
+  if (text === undefined || text === null || text === '')
+    return structuredClone(DEFAULT_SCANNER_CONFIG);
   if (typeof text !== 'string') {
     reader.fail(field, text, 'a YAML document as a string (use "config: |")');
     return structuredClone(DEFAULT_SCANNER_CONFIG);

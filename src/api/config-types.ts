@@ -1,7 +1,11 @@
 import type { LogLevel } from '../logger.js';
 
 /** The EraserConfig versions eraser reads; all convert to the one internal shape below. */
-export const CONFIG_VERSIONS = ['eraser.sh/v1alpha1', 'eraser.sh/v1alpha2', 'eraser.sh/v1alpha3'] as const;
+export const CONFIG_VERSIONS = [
+  'eraser.sh/v1alpha1',
+  'eraser.sh/v1alpha2',
+  'eraser.sh/v1alpha3',
+] as const;
 export type ConfigVersion = (typeof CONFIG_VERSIONS)[number];
 
 export const RUNTIME_NAMES = ['containerd', 'crio', 'dockershim'] as const;

@@ -54,8 +54,7 @@ export const NODE_SELECTOR: StringRule = {
 /** An image repository without tag, e.g. ghcr.io/org/remover. */
 export const IMAGE_REPO: StringRule = {
   allowed: 'an image repository without tag or digest, e.g. ghcr.io/org/remover',
-  test: (text) =>
-    text.length <= 255 && /^[a-z0-9]+(([._-]|__|\/|:\d+\/)[a-z0-9]+)*$/u.test(text),
+  test: (text) => text.length <= 255 && /^[a-z0-9]+(([._-]|__|\/|:\d+\/)[a-z0-9]+)*$/u.test(text),
 };
 
 export const IMAGE_TAG: StringRule = {

@@ -70,7 +70,9 @@ function typeOf(value: unknown): string {
 }
 
 function typeMatches(expected: JSONSchemaProps['type'], actual: string): boolean {
-  return expected === undefined || expected === actual || (expected === 'number' && actual === 'integer');
+  return (
+    expected === undefined || expected === actual || (expected === 'number' && actual === 'integer')
+  );
 }
 
 function checkString(schema: JSONSchemaProps, value: string, path: string, out: SchemaIssue[]) {

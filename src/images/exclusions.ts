@@ -181,7 +181,10 @@ function compileRule(rule: string, source: string): ExclusionRule {
 
   const suffix = rule.endsWith('/*') ? '/*' : rule.endsWith(':*') ? ':*' : '';
   const head = rule.slice(0, rule.length - suffix.length);
-  if (/[*?]/.test(head)) return build('glob', globMatcher(rule, source));
+  // `name@sha256:*` ends like `NAME:*` but is a glob over digests.
+  if (/[*?]/.test(head) || (suffix === ':*' && head.includes('@'))) {
+    return build('glob', globMatcher(rule, source));
+  }
 
   try {
     if (suffix === '/*') return build('repository-prefix', repositoryPrefixMatcher(head));

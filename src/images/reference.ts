@@ -278,6 +278,7 @@ function registryProblem(registry: string): string | undefined {
 
 function splitHostPort(registry: string): { host: string; port: string | undefined } {
   const close = registry.startsWith('[') ? registry.indexOf(']') : -1;
+  if (registry.startsWith('[') && close < 0) return { host: registry, port: undefined };
   const colon = registry.indexOf(':', close + 1);
   if (colon < 0) return { host: registry, port: undefined };
   return { host: registry.slice(0, colon), port: registry.slice(colon + 1) };

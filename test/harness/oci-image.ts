@@ -100,7 +100,9 @@ interface TarEntry {
 async function tarOf(entries: readonly TarEntry[]): Promise<Buffer> {
   const archive = pack();
   const chunks: Buffer[] = [];
-  archive.on('data', (chunk: Buffer) => chunks.push(chunk));
+  archive.on('data', (chunk: unknown) => {
+    if (Buffer.isBuffer(chunk)) chunks.push(chunk);
+  });
   const done = new Promise<void>((resolve, reject) => {
     archive.on('end', resolve);
     archive.on('error', reject);
@@ -109,7 +111,8 @@ async function tarOf(entries: readonly TarEntry[]): Promise<Buffer> {
   for (const entry of entries) {
     const header = { name: entry.name, type: entry.type, mode: entry.mode, mtime: EPOCH };
     const withLink = entry.linkname === undefined ? header : { ...header, linkname: entry.linkname };
-    archive.entry(withLink, entry.content === undefined ? undefined : Buffer.from(entry.content));
+    if (entry.content === undefined) archive.entry(withLink);
+    else archive.entry(withLink, Buffer.from(entry.content));
   }
   archive.finalize();
   await done;

@@ -1,5 +1,4 @@
-import type { Readable } from 'node:stream';
-import type { Headers } from 'tar-stream';
+import type { Header } from 'tar-stream';
 import { ScanError } from '../errors.js';
 import type { ScanLimits } from '../limits.js';
 import type { ScanWarning } from '../types.js';
@@ -12,6 +11,11 @@ const MAX_WARNINGS = 100;
 const MAX_LINK_TARGET = 4096;
 
 export type WantsFile = (path: string) => boolean;
+
+/** The body of one tar entry (a streamx Readable from tar-stream). */
+export interface EntryStream extends AsyncIterable<unknown> {
+  resume(): unknown;
+}
 
 /** Collects, entry by entry, what one layer contributes (see LayerContent). */
 export class LayerCollector {
@@ -31,7 +35,7 @@ export class LayerCollector {
     private readonly limits: ScanLimits,
   ) {}
 
-  async onEntry(header: Headers, stream: Readable): Promise<void> {
+  async onEntry(header: Header, stream: EntryStream): Promise<void> {
     this.entries += 1;
     if (this.entries > this.limits.maxEntries) {
       throw new ScanError(
@@ -72,7 +76,7 @@ export class LayerCollector {
     return whiteout.kind !== 'none';
   }
 
-  private async onTyped(path: string, header: Headers, stream: Readable): Promise<void> {
+  private async onTyped(path: string, header: Header, stream: EntryStream): Promise<void> {
     if (header.type === 'file' || header.type === 'contiguous-file') {
       await this.onFile(path, header.size ?? 0, stream);
       return;
@@ -82,7 +86,7 @@ export class LayerCollector {
     else if (header.type === 'link') this.onHardLink(path, header.linkname ?? '');
   }
 
-  private async onFile(path: string, size: number, stream: Readable): Promise<void> {
+  private async onFile(path: string, size: number, stream: EntryStream): Promise<void> {
     if (!this.wants(path)) {
       stream.resume();
       return;

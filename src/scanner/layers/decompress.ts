@@ -5,6 +5,8 @@ import { ZstdFrameGuard } from './zstd-frames.js';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
 
+export type DecompressStage = (source: AsyncIterable<Buffer>) => AsyncGenerator<Buffer>;
+
 /** Input slice fed to the zstd decoder at a time: bounds what one push can produce (see below). */
 const ZSTD_SLICE = 1024;
 
@@ -22,7 +24,7 @@ export function sniffCompression(head: Uint8Array): Compression {
 export function decompressStage(
   maxZstdWindowBytes: number,
   onCompression: (kind: Compression) => void,
-): (source: AsyncIterable<Buffer>) => AsyncGenerator<Uint8Array> {
+): DecompressStage {
   return async function* decompress(source) {
     const iterator = source[Symbol.asyncIterator]();
     const head = await readHead(iterator, 4);
@@ -66,11 +68,11 @@ async function* gunzip(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
  * call, and a 4-byte RLE block can stand for 128 KiB, so input goes in small slices: one call
  * then yields at most about (ZSTD_SLICE / 4 + 1) * 128 KiB (≈ 32 MiB).
  */
-async function* unzstd(source: AsyncIterable<Buffer>, maxWindow: number): AsyncGenerator<Uint8Array> {
+async function* unzstd(source: AsyncIterable<Buffer>, maxWindow: number): AsyncGenerator<Buffer> {
   const guard = new ZstdFrameGuard(maxWindow);
-  let produced: Uint8Array[] = [];
+  let produced: Buffer[] = [];
   const decoder = new Decompress((data) => {
-    if (data.length > 0) produced.push(data);
+    if (data.length > 0) produced.push(Buffer.from(data.buffer, data.byteOffset, data.length));
   });
 
   for await (const chunk of source) {

@@ -1,0 +1,49 @@
+#!/bin/sh
+# Installs what the real-containerd test bed (test/harness) needs on Debian/Ubuntu, as root:
+# containerd (with its CRI plugin and ctr), runc, skopeo, docker-registry, busybox-static.
+# Idempotent: a no-op when everything is present; apt-get update runs only if something is missing.
+set -eu
+
+# command -> Debian package that provides it
+REQUIRED="containerd:containerd ctr:containerd runc:runc skopeo:skopeo
+docker-registry:docker-registry busybox:busybox-static umount:mount"
+
+missing=""
+for pair in $REQUIRED; do
+  cmd=${pair%%:*}
+  pkg=${pair#*:}
+  if ! command -v "$cmd" >/dev/null 2>&1; then
+    case " $missing " in
+      *" $pkg "*) ;;
+      *) missing="$missing $pkg" ;;
+    esac
+  fi
+done
+
+# The harness reads /bin/busybox itself; a dynamically linked busybox would not run in images.
+if [ -x /bin/busybox ] && ! file_out=$(LC_ALL=C /bin/busybox 2>&1 | head -n 1); then
+  :
+fi
+if ! dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed'; then
+  case " $missing " in
+    *" busybox-static "*) ;;
+    *) missing="$missing busybox-static" ;;
+  esac
+fi
+
+if [ -n "$missing" ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: missing packages:$missing; run as root" >&2
+    exit 1
+  fi
+  echo "install-deps: installing$missing" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # shellcheck disable=SC2086 # word splitting of the package list is intended
+  apt-get install -y -qq --no-install-recommends $missing
+else
+  echo "install-deps: all test-bed tools present" >&2
+fi
+
+# containerd 1.6 puts shim sockets here whatever its config says.
+mkdir -p /run/containerd/s
