@@ -28,14 +28,18 @@ function readResources(section: Section, fallback: ResourceSpec): ResourceSpec {
   return out;
 }
 
-function checkRequestWithinLimit(reader: ConfigReader, component: Section, c: ComponentConfig) {
+/**
+ * A request above its limit is an error when the user wrote both. When the request is our
+ * default, it is lowered to the limit instead, as Kubernetes does for a limit given alone.
+ */
+function fitRequestToLimit(reader: ConfigReader, requests: Section, c: ComponentConfig): void {
   for (const key of ['mem', 'cpu'] as const) {
     const request = c.request[key];
     const limit = c.limit[key];
     if (request === undefined || limit === undefined) continue;
-    if ((parseQuantity(request) ?? 0) > (parseQuantity(limit) ?? 0)) {
-      reader.fail(`${component.path}.limit.${key}`, limit, `at least request.${key} (${request})`);
-    }
+    if ((parseQuantity(request) ?? 0) <= (parseQuantity(limit) ?? 0)) continue;
+    if (!requests.has(key)) c.request[key] = limit;
+    else reader.fail(requests.field(key), request, `at most limit.${key} (${limit})`);
   }
 }
 
@@ -48,6 +52,7 @@ function readComponent(
 ): { section: Section; component: ComponentConfig } {
   const section = parent.child(key, keys);
   const image = section.child('image', ['repo', 'tag']);
+  const requests = section.child('request', ['mem', 'cpu']);
   const component: ComponentConfig = {
     // The remover has no switch: removing images is what every job is for.
     enabled: keys.includes('enabled') ? section.boolean('enabled', fallback.enabled) : true,
@@ -55,10 +60,10 @@ function readComponent(
       repo: image.string('repo', fallback.image.repo, IMAGE_REPO),
       tag: image.string('tag', fallback.image.tag, IMAGE_TAG),
     },
-    request: readResources(section.child('request', ['mem', 'cpu']), fallback.request),
+    request: readResources(requests, fallback.request),
     limit: readResources(section.child('limit', ['mem', 'cpu']), fallback.limit),
   };
-  checkRequestWithinLimit(reader, section, component);
+  fitRequestToLimit(reader, requests, component);
   return { section, component };
 }
 
@@ -81,10 +86,9 @@ export function readComponents(
     scanner.section.raw('config'),
     scanner.section.field('config'),
   );
-  // The remover always runs: removing images is what every job is for.
   return {
-    collector,
+    collector: collector.component,
     scanner: { ...scanner.component, config },
-    remover: { ...remover, enabled: true },
+    remover: remover.component,
   };
 }

@@ -72,8 +72,9 @@ export const CRON: StringRule = {
 function readRuntime(reader: ConfigReader, manager: Section): RuntimeSpec {
   const raw = manager.raw('runtime');
   const fallback = defaultEraserConfig().manager.runtime;
-  // v1alpha1/2 wrote the runtime as a bare name; v1alpha3 as {name, address}. Accept both.
-  if (raw === undefined || typeof raw === 'string') {
+  // v1alpha1/2 wrote the runtime as a bare name; v1alpha3 as {name, address}. Accept both;
+  // any other scalar is reported against the list of names.
+  if (raw === undefined || typeof raw !== 'object') {
     const name: RuntimeName = manager.oneOf('runtime', fallback.name, RUNTIME_NAMES);
     return { name, address: RUNTIME_ADDRESSES[name] };
   }

@@ -14,7 +14,7 @@ function render(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-function describe(issue: ConfigIssue): string {
+function describeIssue(issue: ConfigIssue): string {
   const field = issue.field === '' ? '(document)' : issue.field;
   return `${field}: got ${render(issue.value)}, expected ${issue.allowed}`;
 }
@@ -30,11 +30,11 @@ export class ConfigError extends EraserError {
     const [first = { field: '', value: undefined, allowed: 'a valid EraserConfig' }] = issues;
     const more =
       issues.length > 1
-        ? ` (and ${issues.length - 1} more: ${issues.slice(1).map(describe).join('; ')})`
+        ? ` (and ${issues.length - 1} more: ${issues.slice(1).map(describeIssue).join('; ')})`
         : '';
     super(
       CONFIG_INVALID,
-      `invalid EraserConfig ${file}: ${describe(first)}${more}`,
+      `invalid EraserConfig ${file}: ${describeIssue(first)}${more}`,
       { file, field: first.field, value: first.value, allowed: first.allowed, issues },
       options,
     );
@@ -49,8 +49,9 @@ export interface LoadedConfig {
 }
 
 function readVersion(reader: ConfigReader, root: ReturnType<ConfigReader['section']>) {
-  if (!root.has('apiVersion'))
+  if (!root.has('apiVersion')) {
     reader.fail('apiVersion', undefined, `one of ${CONFIG_VERSIONS.join(', ')}`);
+  }
   const version = root.oneOf<ConfigVersion | ''>('apiVersion', '', CONFIG_VERSIONS);
   if (root.raw('kind') !== 'EraserConfig') reader.fail('kind', root.raw('kind'), 'EraserConfig');
   return version;

@@ -19,7 +19,9 @@ export interface ConfigWatcher {
 
 interface State {
   path: string;
+  /** The text of the config in force, and of the last rejected one (not logged twice). */
   text: string;
+  rejected?: string;
   loaded: LoadedConfig;
   log: Logger;
   onChange: (loaded: LoadedConfig) => void;
@@ -29,24 +31,37 @@ function logWarnings(log: Logger, loaded: LoadedConfig): void {
   for (const warning of loaded.warnings) log.warn({ field: warning.field }, warning.message);
 }
 
-async function reload(state: State): Promise<void> {
-  const text = await readConfigText(state.path);
-  if (text === state.text) return;
+function apply(state: State, text: string): void {
+  let loaded: LoadedConfig;
+  try {
+    loaded = parseEraserConfig(text, state.path);
+  } catch (err: unknown) {
+    state.rejected = text;
+    state.log.error({ err }, 'config reload rejected; keeping the previous config');
+    return;
+  }
 
-  const loaded = parseEraserConfig(text, state.path);
   state.text = text;
   state.loaded = loaded;
   logWarnings(state.log, loaded);
   state.log.info({ version: loaded.config.sourceVersion }, 'config reloaded');
-  state.onChange(loaded);
+  try {
+    state.onChange(loaded);
+  } catch (err: unknown) {
+    state.log.error({ err }, 'config change handler failed');
+  }
 }
 
-async function reloadSafely(state: State): Promise<void> {
+async function reload(state: State): Promise<void> {
+  let text: string;
   try {
-    await reload(state);
+    text = await readConfigText(state.path);
   } catch (err: unknown) {
-    state.log.error({ err }, 'config reload rejected; keeping the previous config');
+    // Mid-swap the file can be briefly missing; the next event retries.
+    state.log.warn({ err }, 'config unreadable; keeping the previous config');
+    return;
   }
+  if (text !== state.text && text !== state.rejected) apply(state, text);
 }
 
 /**
@@ -71,7 +86,7 @@ export async function watchConfig(
   const schedule = () => {
     clearTimeout(timer);
     timer = setTimeout(() => {
-      queue = queue.then(() => reloadSafely(state));
+      queue = queue.then(() => reload(state));
     }, options.debounceMs ?? 250);
   };
   const watcher: FSWatcher = watch(dirname(path), schedule);

@@ -20,11 +20,11 @@ export function parseYamlText(text: string): YamlResult {
     return { ok: false, reason: `${bytes} bytes exceeds the ${MAX_CONFIG_BYTES}-byte limit` };
   }
 
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
-  const first = doc.errors[0];
-  if (first !== undefined) return { ok: false, reason: first.message };
-
+  // Deep nesting overflows the parser's stack; that RangeError is caught like any parse error.
   try {
+    const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+    const first = doc.errors[0];
+    if (first !== undefined) return { ok: false, reason: first.message };
     return { ok: true, value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
   } catch (err: unknown) {
     return { ok: false, reason: errorMessage(err) };

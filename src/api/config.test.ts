@@ -38,7 +38,8 @@ describe('EraserConfig versions', () => {
   const cases: [string, string, (c: EraserConfig) => void][] = [
     [
       'v1alpha1 with a bare runtime name and the remover called "eraser"',
-      `${header('v1alpha1')}manager:\n  runtime: crio\ncomponents:\n  eraser:\n    image: {repo: example.com/rm, tag: v1}\n`,
+      `${header('v1alpha1')}manager: {runtime: crio}\n` +
+        'components: {eraser: {image: {repo: example.com/rm, tag: v1}}}\n',
       (c) => {
         assert.deepEqual(c.manager.runtime, {
           name: 'crio',
@@ -49,7 +50,8 @@ describe('EraserConfig versions', () => {
     ],
     [
       'v1alpha2 with a bare runtime name and the remover called "remover"',
-      `${header('v1alpha2')}manager:\n  runtime: dockershim\ncomponents:\n  remover:\n    request: {mem: 10Mi}\n`,
+      `${header('v1alpha2')}manager: {runtime: dockershim}\n` +
+        'components: {remover: {request: {mem: 10Mi}}}\n',
       (c) => {
         assert.deepEqual(c.manager.runtime, {
           name: 'dockershim',
@@ -186,7 +188,9 @@ describe('EraserConfig fields', () => {
   const v3 = header('v1alpha3');
 
   test('reads durations in Go syntax to milliseconds', () => {
-    const text = `${v3}manager:\n  scheduling: {repeatInterval: 1h30m}\n  imageJob:\n    cleanup: {delayOnSuccess: 90s, delayOnFailure: 0}\n`;
+    const text =
+      `${v3}manager:\n  scheduling: {repeatInterval: 1h30m}\n` +
+      '  imageJob: {cleanup: {delayOnSuccess: 90s, delayOnFailure: 0}}\n';
     const { manager } = parseEraserConfig(text).config;
     assert.equal(manager.scheduling.repeatIntervalMs, 1.5 * HOUR);
     assert.equal(manager.imageJob.cleanup.delayOnSuccessMs, 90_000);
@@ -239,12 +243,21 @@ describe('EraserConfig fields', () => {
   });
 
   test('warns about unknown fields at every level instead of failing', () => {
-    const text = `${v3}health: {}\nmanager:\n  profile: {enable: true}\ncomponents:\n  scanner:\n    config: "extra: 1"\n`;
+    const text =
+      `${v3}health: {}\nmanager: {profile: {enable: true}}\n` +
+      'components: {scanner: {config: "extra: 1"}}\n';
     const { warnings } = parseEraserConfig(text);
     assert.deepEqual(
       warnings.map((w) => w.field),
       ['health', 'manager.profile.enable', 'components.scanner.config.extra'],
     );
+  });
+
+  test('lowers a default request to a smaller limit the file sets, as Kubernetes would', () => {
+    const text = `${header('v1alpha2')}components: {remover: {limit: {mem: 30Mi}}}\n`;
+    const { remover } = parseEraserConfig(text).config.components;
+    assert.deepEqual(remover.request, { mem: '30Mi', cpu: '10m' });
+    assert.deepEqual(remover.limit, { mem: '30Mi' });
   });
 
   test('keeps the remover enabled even when the file says otherwise', () => {
@@ -437,8 +450,8 @@ describe('EraserConfig validation errors name the field, the value and what is a
     [
       'a request above its limit',
       `${v3}components: {scanner: {request: {mem: 2Gi}, limit: {mem: 1Gi}}}\n`,
-      'components.scanner.limit.mem',
-      /request.mem/u,
+      'components.scanner.request.mem',
+      /at most limit.mem \(1Gi\)/u,
     ],
     [
       'enabled as a number',

@@ -106,7 +106,14 @@ const HEADER =
 
 /** The YAML text written to deploy/crds/<file>; the drift test compares against the same text. */
 export function renderCrdYaml(def: CrdDefinition): string {
-  return HEADER + stringify(crdManifest(def), { lineWidth: 0, aliasDuplicateObjects: false });
+  return (
+    HEADER +
+    stringify(crdManifest(def), {
+      lineWidth: 0,
+      aliasDuplicateObjects: false,
+      singleQuote: true,
+    })
+  );
 }
 
 /** The file name in deploy/crds/ for a definition, in the `<group>_<plural>.yaml` convention. */

@@ -117,16 +117,16 @@ export function imageOrUndefined(wire: WireImage | null): RuntimeImage | undefin
   return toRuntimeImage(wire);
 }
 
-const CONTAINER_STATES: Readonly<Record<string, ContainerState>> = {
-  CONTAINER_CREATED: 'created',
-  CONTAINER_RUNNING: 'running',
-  CONTAINER_EXITED: 'exited',
-  CONTAINER_UNKNOWN: 'unknown',
-};
+const CONTAINER_STATES: ReadonlyMap<string, ContainerState> = new Map([
+  ['CONTAINER_CREATED', 'created'],
+  ['CONTAINER_RUNNING', 'running'],
+  ['CONTAINER_EXITED', 'exited'],
+  ['CONTAINER_UNKNOWN', 'unknown'],
+]);
 
 /** Unknown enum values (a newer runtime) map to 'unknown', which callers treat as in use. */
 export function toContainerState(wire: string): ContainerState {
-  return CONTAINER_STATES[wire] ?? 'unknown';
+  return CONTAINER_STATES.get(wire) ?? 'unknown';
 }
 
 export function toRuntimeContainer(wire: WireContainer): RuntimeContainer {

@@ -4,7 +4,6 @@ import { createConnection } from 'node:net';
 import type { RuntimeEndpoint } from './endpoint.js';
 import {
   RuntimeIncompatibleError,
-  RuntimeTimeoutError,
   RuntimeUnavailableError,
   type UnavailableCode,
 } from './errors.js';
@@ -23,14 +22,14 @@ function errnoOf(err: unknown): string | undefined {
   return typeof err.code === 'string' ? err.code : undefined;
 }
 
-const ERRNO_CODES: Readonly<Record<string, UnavailableCode>> = {
-  ENOENT: 'RUNTIME_SOCKET_MISSING',
-  ENOTDIR: 'RUNTIME_SOCKET_MISSING',
-  EACCES: 'RUNTIME_PERMISSION_DENIED',
-  EPERM: 'RUNTIME_PERMISSION_DENIED',
-  ECONNREFUSED: 'RUNTIME_CONNECTION_REFUSED',
-  ENOTSOCK: 'RUNTIME_NOT_A_SOCKET',
-};
+const ERRNO_CODES: ReadonlyMap<string, UnavailableCode> = new Map([
+  ['ENOENT', 'RUNTIME_SOCKET_MISSING'],
+  ['ENOTDIR', 'RUNTIME_SOCKET_MISSING'],
+  ['EACCES', 'RUNTIME_PERMISSION_DENIED'],
+  ['EPERM', 'RUNTIME_PERMISSION_DENIED'],
+  ['ECONNREFUSED', 'RUNTIME_CONNECTION_REFUSED'],
+  ['ENOTSOCK', 'RUNTIME_NOT_A_SOCKET'],
+]);
 
 const ERRNO_MESSAGES: Readonly<Record<UnavailableCode, string>> = {
   RUNTIME_SOCKET_MISSING: 'no socket exists at that path; is the runtime running?',
@@ -43,7 +42,7 @@ const ERRNO_MESSAGES: Readonly<Record<UnavailableCode, string>> = {
 /** Maps a failed stat/connect to the error a user can act on. */
 export function unavailableFromErrno(endpoint: RuntimeEndpoint, err: unknown): Error {
   const errno = errnoOf(err);
-  const code = (errno === undefined ? undefined : ERRNO_CODES[errno]) ?? 'RUNTIME_UNAVAILABLE';
+  const code = (errno === undefined ? undefined : ERRNO_CODES.get(errno)) ?? 'RUNTIME_UNAVAILABLE';
   return new RuntimeUnavailableError(
     code,
     `cannot connect to runtime at ${endpoint.endpoint}: ${ERRNO_MESSAGES[code]}`,
@@ -108,12 +107,34 @@ function http2Handshake(endpoint: RuntimeEndpoint, timeoutMs: number): Promise<v
       else reject(err);
     };
 
+    // An HTTP/2 server answers the preface at once, even when its RPC handlers are stuck, so
+    // silence here means another protocol: a ttrpc server, for one, waits for a frame whose
+    // length it read from the preface bytes. A hung gRPC runtime shows up as RUNTIME_TIMEOUT on
+    // the Version call instead.
     const timer = setTimeout(() => {
-      finish(new RuntimeTimeoutError(endpoint.endpoint, 'the HTTP/2 handshake', timeoutMs));
+      finish(
+        notCri(
+          endpoint,
+          `it accepted the connection but sent no HTTP/2 SETTINGS within ${timeoutMs} ms ` +
+            '(a ttrpc or other non-gRPC server)',
+          received,
+        ),
+      );
     }, timeoutMs);
 
-    socket.on('connect', () => socket.write(CLIENT_PREFACE));
-    socket.on('error', (err) => finish(unavailableFromErrno(endpoint, err)));
+    let connected = false;
+    socket.on('connect', () => {
+      connected = true;
+      socket.write(CLIENT_PREFACE);
+    });
+    // Once connected, a reset or broken pipe means the server rejected the HTTP/2 preface.
+    socket.on('error', (err) => {
+      finish(
+        connected
+          ? notCri(endpoint, `it dropped the connection during the HTTP/2 handshake`, received)
+          : unavailableFromErrno(endpoint, err),
+      );
+    });
     socket.on('close', () => {
       finish(notCri(endpoint, 'it closed the connection during the HTTP/2 handshake', received));
     });

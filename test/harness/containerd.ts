@@ -11,13 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { connectRuntime, type CriRuntime } from '../../src/runtime/cri-client.js';
-import {
-  killSandboxProcesses,
-  removeCgroups,
-  terminate,
-  unmountAll,
-  waitGone,
-} from './cleanup.js';
+import { killSandboxProcesses, removeCgroups, terminate, unmountAll, waitGone } from './cleanup.js';
 import { HarnessError } from './errors.js';
 import { run } from './exec.js';
 import { buildImage, writeOciArchive, type BuiltImage } from './oci-image.js';
@@ -218,6 +212,12 @@ function createSandbox(init: SandboxInit): ContainerdSandbox & { importPause(): 
   const ctr = async (args: readonly string[]): Promise<string> =>
     (await run('ctr', ['-a', socketPath, '-n', CRI_NAMESPACE, ...args])).stdout;
 
+  let watcher: Promise<CriRuntime> | undefined;
+  const criWatcher = (): Promise<CriRuntime> => {
+    watcher ??= connectRuntime(`unix://${socketPath}`, { timeoutMs: 10_000 });
+    return watcher;
+  };
+
   const importImage = async (image: BuiltImage, names?: readonly string[]): Promise<void> => {
     const chosen = names ?? importNames(image);
     const archive = join(dir, `import-${randomBytes(6).toString('hex')}.tar`);
@@ -227,6 +227,7 @@ function createSandbox(init: SandboxInit): ContainerdSandbox & { importPause(): 
     } finally {
       await rm(archive, { force: true });
     }
+    await waitUntilCriSees(await criWatcher(), chosen, image.id);
   };
 
   return {
@@ -249,10 +250,36 @@ function createSandbox(init: SandboxInit): ContainerdSandbox & { importPause(): 
       await importImage(pause, [sandboxImage]);
     },
     stop(): Promise<void> {
-      stopped ??= teardown({ dir, socketPath, pid, cgroupParent });
+      stopped ??= (async () => {
+        (await watcher?.catch(() => undefined))?.close();
+        await teardown({ dir, socketPath, pid, cgroupParent });
+      })();
       return stopped;
     },
   };
+}
+
+/**
+ * The CRI plugin learns about images imported with ctr from containerd events, a moment after
+ * the import returns; wait until every name resolves to the image, so callers see it at once.
+ */
+async function waitUntilCriSees(
+  runtime: CriRuntime,
+  names: readonly string[],
+  id: string,
+): Promise<void> {
+  const until = Date.now() + 10_000;
+  for (const name of names) {
+    while ((await runtime.imageStatus(name))?.id !== id) {
+      if (Date.now() > until) {
+        throw new HarnessError('HARNESS_IMPORT_INVISIBLE', `CRI does not see ${name} as ${id}`, {
+          name,
+          id,
+        });
+      }
+      await sleep(10);
+    }
+  }
 }
 
 /** The pause container only has to stay alive; StopPodSandbox kills it with SIGKILL. */
@@ -312,7 +339,9 @@ async function removeShimSockets(dir: string, socketPath: string): Promise<void>
   const taskDir = join(dir, 'state', 'io.containerd.runtime.v2.task', CRI_NAMESPACE);
   const ids = await readdir(taskDir).catch(() => [] as string[]);
   for (const id of ids) {
-    const hash = createHash('sha256').update(join(socketPath, CRI_NAMESPACE, id)).digest('hex');
+    const hash = createHash('sha256')
+      .update(join(socketPath, CRI_NAMESPACE, id))
+      .digest('hex');
     await unlink(join(SHIM_SOCKET_DIR, hash)).catch(() => undefined);
   }
 }
@@ -330,7 +359,12 @@ async function teardown(target: TeardownTarget): Promise<void> {
   await unmountAll(dir);
   await removeCgroups(cgroupParent);
   await rm(dir, { recursive: true, force: true, maxRetries: 3 });
-  if (await stat(dir).then(() => true, () => false)) {
+  if (
+    await stat(dir).then(
+      () => true,
+      () => false,
+    )
+  ) {
     throw new HarnessError('HARNESS_TEARDOWN_INCOMPLETE', `could not delete ${dir}`, { dir });
   }
 }

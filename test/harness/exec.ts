@@ -18,7 +18,12 @@ export function run(
     execFile(
       command,
       args,
-      { timeout, maxBuffer: 64 * 1024 * 1024, env: options.env ?? process.env, killSignal: 'SIGKILL' },
+      {
+        timeout,
+        maxBuffer: 64 * 1024 * 1024,
+        env: options.env ?? process.env,
+        killSignal: 'SIGKILL',
+      },
       (err, stdout, stderr) => {
         if (err === null) {
           resolve({ stdout, stderr });

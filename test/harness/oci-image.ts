@@ -17,9 +17,33 @@ export const BUSYBOX_PATH = '/bin/busybox';
 
 /** Applets linked into /bin; enough for sleep/true workloads and small shell scripts. */
 const APPLETS = [
-  'sh', 'ash', 'sleep', 'true', 'false', 'echo', 'cat', 'ls', 'env', 'id', 'ps', 'mkdir',
-  'rm', 'touch', 'test', 'printf', 'wc', 'head', 'tail', 'grep', 'sed', 'uname', 'date',
-  'hostname', 'kill', 'pwd', 'stat',
+  'sh',
+  'ash',
+  'sleep',
+  'true',
+  'false',
+  'echo',
+  'cat',
+  'ls',
+  'env',
+  'id',
+  'ps',
+  'mkdir',
+  'rm',
+  'touch',
+  'test',
+  'printf',
+  'wc',
+  'head',
+  'tail',
+  'grep',
+  'sed',
+  'uname',
+  'date',
+  'hostname',
+  'kill',
+  'pwd',
+  'stat',
 ];
 
 const MEDIA_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
@@ -110,7 +134,8 @@ async function tarOf(entries: readonly TarEntry[]): Promise<Buffer> {
 
   for (const entry of entries) {
     const header = { name: entry.name, type: entry.type, mode: entry.mode, mtime: EPOCH };
-    const withLink = entry.linkname === undefined ? header : { ...header, linkname: entry.linkname };
+    const withLink =
+      entry.linkname === undefined ? header : { ...header, linkname: entry.linkname };
     if (entry.content === undefined) archive.entry(withLink);
     else archive.entry(withLink, Buffer.from(entry.content));
   }
@@ -197,7 +222,12 @@ function topLayerEntries(spec: ImageSpec): TarEntry[] {
   const dirs = new Set([...files.keys()].flatMap(parentDirs));
   return [
     ...[...dirs].sort().map((name): TarEntry => ({ name, type: 'directory', mode: 0o755 })),
-    ...[...files].map(([name, content]): TarEntry => ({ name, type: 'file', mode: 0o644, content })),
+    ...[...files].map(([name, content]): TarEntry => ({
+      name,
+      type: 'file',
+      mode: 0o644,
+      content,
+    })),
   ];
 }
 
@@ -285,7 +315,11 @@ function indexOf(image: BuiltImage, names: readonly string[]): Buffer {
             'org.opencontainers.image.ref.name': name,
           },
         }));
-  return jsonBlob({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests });
+  return jsonBlob({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifests,
+  });
 }
 
 /**

@@ -31,7 +31,10 @@ export function present(
     delete out.kind;
     return out;
   }
-  return { apiVersion: groupVersion(rt.group, version), kind: rt.kind, ...out };
+  const { metadata, ...rest } = out;
+  delete rest.apiVersion;
+  delete rest.kind;
+  return { apiVersion: groupVersion(rt.group, version), kind: rt.kind, metadata, ...rest };
 }
 
 /** A random 5-character suffix from the apiserver's alphabet (no vowels, no look-alikes). */
@@ -227,6 +230,7 @@ export function prepareStatusUpdate(next: KubeObject, current: KubeObject): Kube
   const out = clone(current);
   if (next['status'] === undefined) delete out['status'];
   else out['status'] = clone(next['status']);
-  out.metadata.resourceVersion = next.metadata.resourceVersion ?? current.metadata.resourceVersion;
+  const rv = next.metadata.resourceVersion ?? current.metadata.resourceVersion;
+  if (rv !== undefined) out.metadata.resourceVersion = rv;
   return out;
 }

@@ -339,11 +339,9 @@ function hasFinalizers(resource: string, obj: KubeObject): boolean {
 function carrySystemFields(obj: KubeObject, current: KubeObject): KubeObject {
   const meta = obj.metadata;
   const old = current.metadata;
-  meta.uid = old.uid;
-  meta.creationTimestamp = old.creationTimestamp;
-  meta.resourceVersion = old.resourceVersion;
-  meta.namespace = old.namespace;
-  if (meta.namespace === undefined) delete meta.namespace;
+  for (const key of ['uid', 'creationTimestamp', 'resourceVersion', 'namespace'] as const) {
+    setOrDelete(meta, key, old[key]);
+  }
   setOrDelete(meta, 'deletionTimestamp', old.deletionTimestamp);
   setOrDelete(meta, 'deletionGracePeriodSeconds', old.deletionGracePeriodSeconds);
   if (meta.generation === undefined && old.generation !== undefined) {

@@ -43,7 +43,8 @@ interface Entry {
 /** Reads the identifying tags of one header blob; throws ParseError on any inconsistency. */
 export function parseRpmHeader(blob: Buffer): RpmRecord {
   const entries = readIndex(blob);
-  const data = blob.subarray(8 + entries.count * ENTRY_SIZE);
+  const start = 8 + entries.count * ENTRY_SIZE;
+  const data = blob.subarray(start, start + entries.dataLength);
   const text = (tag: number): string | undefined => readString(entries.byTag.get(tag), data, tag);
 
   const name = text(TAG.NAME);
@@ -66,7 +67,13 @@ export function parseRpmHeader(blob: Buffer): RpmRecord {
   };
 }
 
-function readIndex(blob: Buffer): { count: number; byTag: Map<number, Entry> } {
+interface Index {
+  readonly count: number;
+  readonly dataLength: number;
+  readonly byTag: ReadonlyMap<number, Entry>;
+}
+
+function readIndex(blob: Buffer): Index {
   if (blob.length < 8) throw new ParseError(`rpm header of ${blob.length} bytes is too short`);
   const count = blob.readUInt32BE(0);
   const dataLength = blob.readUInt32BE(4);
@@ -88,7 +95,7 @@ function readIndex(blob: Buffer): { count: number; byTag: Map<number, Entry> } {
     };
     if (!byTag.has(tag)) byTag.set(tag, entry);
   }
-  return { count, byTag: byTag };
+  return { count, dataLength, byTag };
 }
 
 function readString(entry: Entry | undefined, data: Buffer, tag: number): string | undefined {

@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// Copies the non-TypeScript files the runtime loads at run time (the CRI .proto files) from src/
+// to dist/, keeping their relative paths, so `import.meta.url`-relative lookups work in both trees.
+import { copyFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+
+const ASSET_EXTENSIONS = ['.proto'];
+
+function assetsUnder(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...assetsUnder(path));
+    else if (ASSET_EXTENSIONS.some((ext) => name.endsWith(ext))) out.push(path);
+  }
+  return out;
+}
+
+for (const source of assetsUnder('src')) {
+  const target = join('dist', relative('src', source));
+  mkdirSync(dirname(target), { recursive: true });
+  copyFileSync(source, target);
+  console.log(`copied ${source} -> ${target}`);
+}

@@ -1,0 +1,47 @@
+import { ParseError } from '../../errors.js';
+import { isBdb, readBdbBlobs } from './bdb.js';
+import { parseRpmHeader, type RpmRecord } from './header.js';
+import { isNdb, readNdbBlobs, type BlobRead } from './ndb.js';
+import { isSqlite, readSqliteBlobs } from './sqlite.js';
+
+export type RpmDbFormat = 'sqlite' | 'ndb' | 'bdb';
+
+export interface RpmDatabase {
+  readonly format: RpmDbFormat;
+  readonly records: RpmRecord[];
+  /** Entries left out because their storage or header blob was damaged. */
+  readonly damaged: number;
+}
+
+/** Tells the backend from the bytes, not the file name: images carry stale files too. */
+export function detectRpmFormat(data: Buffer): RpmDbFormat {
+  if (isSqlite(data)) return 'sqlite';
+  if (isNdb(data)) return 'ndb';
+  if (isBdb(data)) return 'bdb';
+  throw new ParseError('not an rpm database: neither SQLite, NDB nor BerkeleyDB hash');
+}
+
+/** Reads every package header of an rpm database in any of the three backends. */
+export function parseRpmDatabase(data: Buffer, maxPackages: number): RpmDatabase {
+  const format = detectRpmFormat(data);
+  const read = readBlobs(format, data, maxPackages);
+  const records: RpmRecord[] = [];
+  let damaged = read.damaged;
+  for (const blob of read.blobs) {
+    try {
+      records.push(parseRpmHeader(blob));
+    } catch {
+      damaged += 1;
+    }
+  }
+  if (records.length === 0 && damaged > 0) {
+    throw new ParseError(`rpm ${format} database: all ${damaged} entries are damaged`);
+  }
+  return { format, records, damaged };
+}
+
+function readBlobs(format: RpmDbFormat, data: Buffer, maxPackages: number): BlobRead {
+  if (format === 'sqlite') return { blobs: readSqliteBlobs(data, maxPackages), damaged: 0 };
+  if (format === 'ndb') return readNdbBlobs(data, maxPackages);
+  return readBdbBlobs(data, maxPackages);
+}

@@ -1,0 +1,82 @@
+/** Shared test fixtures: an emulator per test, a sample CRD, and a waitable event queue. */
+
+import { ApiException, type V1CustomResourceDefinition } from '@kubernetes/client-node';
+
+import { startEmulator, type Emulator, type EmulatorOptions } from './index.js';
+
+/** Runs `body` against a fresh emulator and always stops it. */
+export async function withEmulator(
+  body: (emu: Emulator) => Promise<void>,
+  opts: EmulatorOptions = {},
+): Promise<void> {
+  const emu = await startEmulator(opts);
+  try {
+    await body(emu);
+  } finally {
+    await emu.stop();
+  }
+}
+
+/** An Eraser-like cluster-scoped CRD (`imagelists.eraser.sh`), v1 stored, v1alpha1 served. */
+export function imageListCrd(status = true): V1CustomResourceDefinition {
+  const schema = { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } };
+  const subresources = status ? { status: {} } : undefined;
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'imagelists.eraser.sh' },
+    spec: {
+      group: 'eraser.sh',
+      scope: 'Cluster',
+      names: { plural: 'imagelists', singular: 'imagelist', kind: 'ImageList', listKind: 'ImageListList' },
+      versions: [
+        { name: 'v1', served: true, storage: true, schema, ...(subresources && { subresources }) },
+        { name: 'v1alpha1', served: true, storage: false, schema, ...(subresources && { subresources }) },
+      ],
+    },
+  };
+}
+
+/** The HTTP code of a client-node ApiException, or undefined for anything else. */
+export function apiCode(err: unknown): number | undefined {
+  return err instanceof ApiException ? (err.code as number) : undefined;
+}
+
+/** Awaits `promise` and returns the ApiException it rejects with (fails if it resolves). */
+export async function rejection(promise: Promise<unknown>): Promise<ApiException<unknown>> {
+  try {
+    await promise;
+  } catch (err: unknown) {
+    if (err instanceof ApiException) return err as ApiException<unknown>;
+    throw err;
+  }
+  throw new Error('expected the call to fail with an ApiException, but it succeeded');
+}
+
+/** The parsed Status body of an ApiException (client-node keeps it as text). */
+export function statusOf(err: ApiException<unknown>): Record<string, unknown> {
+  const body: unknown = typeof err.body === 'string' ? JSON.parse(err.body) : err.body;
+  return body as Record<string, unknown>;
+}
+
+/** A queue of items pushed by callbacks that tests can wait on without timers. */
+export class Waitable<T> {
+  readonly items: T[] = [];
+  private waiters: { match: (item: T) => boolean; resolve: (item: T) => void }[] = [];
+
+  push(item: T): void {
+    this.items.push(item);
+    this.waiters = this.waiters.filter((w) => {
+      if (!w.match(item)) return true;
+      w.resolve(item);
+      return false;
+    });
+  }
+
+  /** Resolves with the first item (already seen or future) that matches. */
+  waitFor(match: (item: T) => boolean): Promise<T> {
+    const seen = this.items.find(match);
+    if (seen !== undefined) return Promise.resolve(seen);
+    return new Promise((resolve) => this.waiters.push({ match, resolve }));
+  }
+}
