@@ -3,6 +3,7 @@
 // to dist/, keeping their relative paths, so `import.meta.url`-relative lookups work in both trees.
 import { copyFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
+import process from 'node:process';
 
 const ASSET_EXTENSIONS = ['.proto'];
 
@@ -20,5 +21,5 @@ for (const source of assetsUnder('src')) {
   const target = join('dist', relative('src', source));
   mkdirSync(dirname(target), { recursive: true });
   copyFileSync(source, target);
-  console.log(`copied ${source} -> ${target}`);
+  process.stdout.write(`copied ${source} -> ${target}\n`);
 }

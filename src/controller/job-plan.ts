@@ -1,4 +1,4 @@
-import type { V1ConfigMap, V1Pod } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1OwnerReference, V1Pod } from '@kubernetes/client-node';
 
 import { IMAGE_JOB_CRD } from '../api/imagejob.js';
 import type { ExclusionFile } from './exclusions.js';
@@ -42,7 +42,7 @@ export interface JobRef {
   readonly uid: string;
 }
 
-export function ownerReference(job: JobRef): NonNullable<V1ConfigMap['metadata']>['ownerReferences'] {
+export function ownerReference(job: JobRef): V1OwnerReference[] {
   return [
     {
       apiVersion: 'eraser.sh/v1',

@@ -1,4 +1,11 @@
-import type { V1Container, V1Pod, V1PodSpec, V1Volume } from '@kubernetes/client-node';
+import type {
+  V1Container,
+  V1Pod,
+  V1PodSpec,
+  V1SecurityContext,
+  V1Volume,
+  V1VolumeMount,
+} from '@kubernetes/client-node';
 
 import type { ComponentConfig, EraserConfig } from '../api/config.js';
 import { parseQuantity } from '../api/quantity.js';
@@ -87,8 +94,8 @@ function volumes(input: TemplateInput, socketPath: string): V1Volume[] {
   return out;
 }
 
-function mounts(input: TemplateInput): NonNullable<V1Container['volumeMounts']> {
-  const out = [
+function mounts(input: TemplateInput): V1VolumeMount[] {
+  const out: V1VolumeMount[] = [
     { name: 'runtime-socket', mountPath: WORKER_PATHS.socket },
     { name: 'tmp', mountPath: WORKER_PATHS.tmp },
   ];
@@ -101,7 +108,7 @@ function mounts(input: TemplateInput): NonNullable<V1Container['volumeMounts']> 
   return out;
 }
 
-function securityContext(options: WorkerPodOptions): V1Container['securityContext'] {
+function securityContext(options: WorkerPodOptions): V1SecurityContext {
   const nonRoot = options.runAsUser !== undefined && options.runAsUser !== 0;
   return {
     allowPrivilegeEscalation: false,

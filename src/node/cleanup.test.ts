@@ -223,4 +223,15 @@ describe('runCleanup', () => {
     assert.deepEqual(runtime.removed, []);
     assert.equal(outcomeOf(report, sandboxImage.id), 'in-use');
   });
+
+  test('keeps the configured sandbox image when the runtime does not pin it and no pod runs', async () => {
+    const pauseUnpinned = image({ repoTags: ['registry.k8s.io/pause:3.6'] });
+    const runtime = new MemoryRuntime({
+      images: [pauseUnpinned, alpine],
+      sandboxImage: 'registry.k8s.io/pause:3.6',
+    });
+    const report = await runCleanup(runtime, options(['*']), silentLogger());
+    assert.deepEqual(runtime.removed, [alpine.id]);
+    assert.equal(outcomeOf(report, pauseUnpinned.id), 'pinned');
+  });
 });

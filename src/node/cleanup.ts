@@ -54,7 +54,12 @@ export async function runCleanup(
   await opts.afterCollect?.();
   const acted = opts.dryRun
     ? candidates.map(wouldRemove)
-    : await removeImages(runtime, candidates, opts, log);
+    : await removeImages(
+        runtime,
+        candidates,
+        { ...opts, sandboxImage: inventory.sandboxImage },
+        log,
+      );
 
   const decisions = [...entryDecisions, ...kept, ...acted];
   for (const d of decisions) logDecision(log, d);
@@ -72,15 +77,18 @@ export async function runCleanup(
 interface Inventory {
   readonly images: RuntimeImage[];
   readonly usage: UsageIndex;
+  readonly sandboxImage: string | undefined;
 }
 
 async function collect(runtime: ImageRuntime): Promise<Inventory> {
-  const [images, containers, sandboxes] = await Promise.all([
+  const [images, containers, sandboxes, sandboxImage] = await Promise.all([
     runtime.listImages(),
     runtime.listContainers(),
     runtime.listSandboxes(),
+    runtime.configuredSandboxImage(),
   ]);
-  return { images, usage: new UsageIndex(images, containers, sandboxes) };
+  const usage = new UsageIndex(images, containers, sandboxes, sandboxImage);
+  return { images, usage, sandboxImage };
 }
 
 function triage(selections: readonly Selection[], usage: UsageIndex, opts: CleanupOptions) {

@@ -106,6 +106,9 @@ export function keepReason(
   const { image } = sel;
   const base = { imageId: image.id, size: image.size };
   if (image.pinned) return { ...base, outcome: 'pinned', reason: 'the runtime pins this image' };
+  if (usage.isSandboxImage(image.id)) {
+    return { ...base, outcome: 'pinned', reason: "the runtime's configured sandbox image" };
+  }
 
   const exclusion = opts.exclusions.match(image);
   if (exclusion) {

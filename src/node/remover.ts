@@ -10,6 +10,8 @@ import { UsageIndex } from './usage.js';
 
 export interface RemoveOptions extends SafetyOptions {
   readonly concurrency: number;
+  /** The runtime's configured sandbox image, read once at collection: it does not change. */
+  readonly sandboxImage: string | undefined;
 }
 
 interface Workloads {
@@ -44,7 +46,7 @@ async function removeOne(
   runtime: ImageRuntime,
   sel: Selection,
   workloads: FreshReader<Workloads>,
-  opts: SafetyOptions,
+  opts: RemoveOptions,
   log: Logger,
 ): Promise<Decision> {
   const entries = sel.entries;
@@ -56,7 +58,7 @@ async function removeOne(
     }
 
     const fresh: Selection = { ...sel, image: current };
-    const usage = new UsageIndex([current], now.containers, now.sandboxes);
+    const usage = new UsageIndex([current], now.containers, now.sandboxes, opts.sandboxImage);
     const keep = keepReason(fresh, usage, opts);
     if (keep) return { ...keep, entries, ...tagsOf(fresh), reason: `${keep.reason} (re-check)` };
 

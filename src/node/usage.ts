@@ -15,13 +15,16 @@ export interface ImageUser {
  */
 export class UsageIndex {
   private readonly users = new Map<string, ImageUser[]>();
+  private readonly sandboxImageId: string | undefined;
 
   constructor(
     images: readonly RuntimeImage[],
     containers: readonly RuntimeContainer[],
     sandboxes: readonly RuntimeSandbox[],
+    sandboxImage?: string,
   ) {
     const resolve = imageResolver(images);
+    this.sandboxImageId = sandboxImage === undefined ? undefined : resolve(sandboxImage);
     for (const c of containers) {
       const user: ImageUser = { kind: 'container', id: c.id, name: c.name, state: c.state };
       this.addAll([c.imageRef, c.image], resolve, user);
@@ -30,6 +33,11 @@ export class UsageIndex {
       const user: ImageUser = { kind: 'sandbox', id: s.id, name: s.name, state: s.state };
       this.addAll([s.image], resolve, user);
     }
+  }
+
+  /** True for the image the runtime is configured to start pod sandboxes from. */
+  isSandboxImage(imageId: string): boolean {
+    return imageId === this.sandboxImageId;
   }
 
   usersOf(imageId: string): readonly ImageUser[] {

@@ -358,8 +358,9 @@ async function classifyVersionFailure(
   if (err.grpcStatus !== 'UNIMPLEMENTED') {
     return new RuntimeIncompatibleError(
       'RUNTIME_NOT_CRI',
-      `runtime at ${endpoint} does not answer CRI runtime.v1 Version: ${err.message}`,
-      { endpoint, grpcStatus: err.grpcStatus },
+      endpoint,
+      `does not answer CRI runtime.v1 Version: ${err.grpcStatus}: ${err.details}`,
+      { grpcStatus: err.grpcStatus },
       { cause: err },
     );
   }
@@ -368,16 +369,18 @@ async function classifyVersionFailure(
   if (old === undefined) {
     return new RuntimeIncompatibleError(
       'RUNTIME_NOT_CRI',
-      `runtime at ${endpoint} implements neither CRI runtime.v1 nor runtime.v1alpha2`,
-      { endpoint },
+      endpoint,
+      'implements neither CRI runtime.v1 nor runtime.v1alpha2',
+      {},
       { cause: err },
     );
   }
   return new RuntimeIncompatibleError(
     'RUNTIME_CRI_TOO_OLD',
-    `runtime at ${endpoint} (${old.runtimeName} ${old.runtimeVersion}) speaks only CRI ` +
+    endpoint,
+    `(${old.runtimeName} ${old.runtimeVersion}) speaks only CRI ` +
       `${old.runtimeApiVersion || 'v1alpha2'}; eraser needs CRI runtime.v1 (containerd >= 1.6)`,
-    { endpoint, ...old },
+    { ...old },
     { cause: err },
   );
 }

@@ -24,7 +24,7 @@ export function parseEndpoint(input: string): RuntimeEndpoint {
   const raw = input.trim();
   if (raw === '') throw new InvalidEndpointError(input, 'it is empty');
 
-  if (/[\u0000-\u001f\u007f]/.test(raw)) {
+  if (hasControlCharacter(raw)) {
     throw new InvalidEndpointError(input, 'it contains control characters');
   }
 
@@ -46,6 +46,14 @@ export function parseEndpoint(input: string): RuntimeEndpoint {
   }
 
   return { endpoint: `unix://${socketPath}`, socketPath };
+}
+
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
 }
 
 function socketPathOf(input: string, raw: string): string {

@@ -41,13 +41,15 @@ export type UnavailableCode =
 export class RuntimeUnavailableError extends RuntimeError {
   declare readonly code: UnavailableCode;
 
+  /** The message reads `runtime at <endpoint> <detail>`. */
   constructor(
     code: UnavailableCode,
-    message: string,
-    context: Record<string, unknown> & { endpoint: string },
+    endpoint: string,
+    detail: string,
+    context: Record<string, unknown> = {},
     options?: { cause?: unknown },
   ) {
-    super(code, message, context, options);
+    super(code, `runtime at ${endpoint} ${detail}`, { ...context, endpoint }, options);
   }
 }
 
@@ -57,13 +59,15 @@ export type IncompatibleCode = 'RUNTIME_NOT_CRI' | 'RUNTIME_CRI_TOO_OLD';
 export class RuntimeIncompatibleError extends RuntimeError {
   declare readonly code: IncompatibleCode;
 
+  /** The message reads `runtime at <endpoint> <detail>`. */
   constructor(
     code: IncompatibleCode,
-    message: string,
-    context: Record<string, unknown> & { endpoint: string },
+    endpoint: string,
+    detail: string,
+    context: Record<string, unknown> = {},
     options?: { cause?: unknown },
   ) {
-    super(code, message, context, options);
+    super(code, `runtime at ${endpoint} ${detail}`, { ...context, endpoint }, options);
   }
 }
 
@@ -88,6 +92,8 @@ export class RuntimeTimeoutError extends RuntimeError {
 export class RuntimeCallError extends RuntimeError {
   /** The gRPC status code name, e.g. `NOT_FOUND`, `INVALID_ARGUMENT`. */
   readonly grpcStatus: string;
+  /** The runtime's own words. */
+  readonly details: string;
 
   constructor(
     endpoint: string,
@@ -103,5 +109,6 @@ export class RuntimeCallError extends RuntimeError {
       options,
     );
     this.grpcStatus = grpcStatus;
+    this.details = details;
   }
 }

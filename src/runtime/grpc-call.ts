@@ -47,8 +47,9 @@ export function toRuntimeError(
   if (err.code === status.UNAVAILABLE) {
     return new RuntimeUnavailableError(
       'RUNTIME_UNAVAILABLE',
-      `runtime at ${endpoint} is unavailable during ${method}: ${err.details}`,
-      { endpoint, method, details: err.details },
+      endpoint,
+      `is unavailable during ${method}: ${err.details}`,
+      { method, details: err.details },
       { cause: err },
     );
   }

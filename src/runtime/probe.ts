@@ -45,8 +45,9 @@ export function unavailableFromErrno(endpoint: RuntimeEndpoint, err: unknown): E
   const code = (errno === undefined ? undefined : ERRNO_CODES.get(errno)) ?? 'RUNTIME_UNAVAILABLE';
   return new RuntimeUnavailableError(
     code,
-    `cannot connect to runtime at ${endpoint.endpoint}: ${ERRNO_MESSAGES[code]}`,
-    { endpoint: endpoint.endpoint, socketPath: endpoint.socketPath, errno },
+    endpoint.endpoint,
+    `cannot be connected to: ${ERRNO_MESSAGES[code]}`,
+    { socketPath: endpoint.socketPath, errno },
     { cause: err },
   );
 }
@@ -76,8 +77,9 @@ export async function probeSocket(endpoint: RuntimeEndpoint, timeoutMs: number):
 function notCri(endpoint: RuntimeEndpoint, what: string, received: Buffer): Error {
   return new RuntimeIncompatibleError(
     'RUNTIME_NOT_CRI',
-    `runtime at ${endpoint.endpoint} is not a CRI (gRPC) server: ${what}`,
-    { endpoint: endpoint.endpoint, received: printable(received) },
+    endpoint.endpoint,
+    `is not a CRI (gRPC) server: ${what}`,
+    { received: printable(received) },
   );
 }
 

@@ -61,5 +61,10 @@ export interface ImageRuntime {
   removeImage(ref: string): Promise<void>;
   listContainers(): Promise<RuntimeContainer[]>;
   listSandboxes(): Promise<RuntimeSandbox[]>;
+  /**
+   * The image the runtime starts pod sandboxes from (the pause image), when its config says.
+   * containerd 1.6 does not mark it pinned, so it is protected by name as well.
+   */
+  configuredSandboxImage(): Promise<string | undefined>;
   close(): void;
 }

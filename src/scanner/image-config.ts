@@ -14,7 +14,10 @@ export function configDiffIds(image: ImageSource): string[] | undefined {
   const rootfs = (config as { rootfs?: unknown }).rootfs;
   const diffIds = (rootfs as { diff_ids?: unknown } | undefined)?.diff_ids;
 
-  if (!Array.isArray(diffIds) || !diffIds.every((id) => typeof id === 'string' && DIGEST.test(id))) {
+  if (
+    !Array.isArray(diffIds) ||
+    !diffIds.every((id) => typeof id === 'string' && DIGEST.test(id))
+  ) {
     throw configError(image, 'rootfs.diff_ids is not a list of sha256 digests');
   }
   if (diffIds.length !== image.layers.length) {
@@ -29,12 +32,15 @@ function decode(image: ImageSource): object {
   let value: unknown = config;
   if (typeof config === 'string' || config instanceof Uint8Array) {
     try {
-      value = JSON.parse(typeof config === 'string' ? config : Buffer.from(config).toString('utf8'));
+      value = JSON.parse(
+        typeof config === 'string' ? config : Buffer.from(config).toString('utf8'),
+      );
     } catch (err: unknown) {
       throw configError(image, `config is not JSON: ${errorMessage(err)}`);
     }
   }
-  if (typeof value !== 'object' || value === null) throw configError(image, 'config is not an object');
+  if (typeof value !== 'object' || value === null)
+    throw configError(image, 'config is not an object');
   return value;
 }
 

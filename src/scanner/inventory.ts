@@ -83,7 +83,10 @@ async function readLayers(
       ...(expectedDiffId === undefined ? {} : { expectedDiffId }),
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     });
-    log.debug({ layer: layer.digest, entries: content.entries, kept: content.files.size }, 'layer read');
+    log.debug(
+      { layer: layer.digest, entries: content.entries, kept: content.files.size },
+      'layer read',
+    );
     contents.push(content);
   }
   return contents;

@@ -117,7 +117,9 @@ function canConnect(path: string): Promise<boolean> {
       socket.destroy();
       resolve(true);
     });
-    socket.on('error', () => resolve(false));
+    socket.on('error', () => {
+      resolve(false);
+    });
   });
 }
 

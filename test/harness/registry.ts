@@ -39,7 +39,9 @@ function freePort(): Promise<number> {
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
       const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
+      server.close(() => {
+        resolve(port);
+      });
     });
   });
 }
@@ -66,7 +68,9 @@ function answersV2(host: string): Promise<boolean> {
       response.resume();
       resolve(response.statusCode === 200);
     });
-    request.on('error', () => resolve(false));
+    request.on('error', () => {
+      resolve(false);
+    });
     request.on('timeout', () => {
       request.destroy();
       resolve(false);

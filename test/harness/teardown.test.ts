@@ -98,7 +98,7 @@ describe('test-bed teardown', () => {
     await assertNothingLeft(node, registryPid, before);
   });
 
-  test('cleans up after containerd was killed with its shims and containers still running', async () => {
+  test('cleans up after containerd was killed while shims and containers ran', async () => {
     const { node, registryPid, before } = await busyNode();
     process.kill(node.containerd.pid, 'SIGKILL');
 

@@ -14,7 +14,7 @@ export interface PodOptions {
   readonly name?: string;
   readonly namespace?: string;
   readonly labels?: Readonly<Record<string, string>>;
-  /** Relative cgroup parent; pass the sandbox's `cgroupParent` so teardown finds stray processes. */
+  /** Relative cgroup parent; the sandbox's `cgroupParent` lets teardown find stray processes. */
   readonly cgroupParent?: string;
 }
 

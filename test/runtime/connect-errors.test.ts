@@ -53,9 +53,10 @@ function listen(server: Server, path: string): Promise<void> {
 function bindGrpc(server: GrpcServer, path: string): Promise<void> {
   grpcServers.push(server);
   return new Promise((resolve, reject) => {
-    server.bindAsync(`unix://${path}`, ServerCredentials.createInsecure(), (err) =>
-      err === null ? resolve() : reject(err),
-    );
+    server.bindAsync(`unix://${path}`, ServerCredentials.createInsecure(), (err) => {
+      if (err === null) resolve();
+      else reject(err);
+    });
   });
 }
 
@@ -139,7 +140,7 @@ describe('connectRuntime classifies what is at the endpoint', () => {
     assert.equal(err.code, 'RUNTIME_NOT_CRI');
   });
 
-  test('a server that accepts but never answers the HTTP/2 preface is RUNTIME_NOT_CRI', async () => {
+  test('a server that never answers the HTTP/2 preface is RUNTIME_NOT_CRI', async () => {
     const path = join(dir, 'silent.sock');
     await listen(
       createServer(() => undefined),
@@ -231,7 +232,7 @@ describe(
       assert.equal(outcome.code, 'RUNTIME_PERMISSION_DENIED');
     });
 
-    test('the same locked socket is reachable as root, which is why the child drops to nobody', async () => {
+    test('root reaches a mode 000 socket, which is why the check runs as nobody', async () => {
       const path = join(dir, 'root-can.sock');
       await listen(
         createServer((socket) => socket.destroy()),

@@ -18,6 +18,7 @@ export class MemoryRuntime implements ImageRuntime {
   images: RuntimeImage[];
   containers: RuntimeContainer[];
   sandboxes: RuntimeSandbox[];
+  sandboxImage: string | undefined;
   /** Errors to throw from removeImage, keyed by image ID. */
   readonly failures = new Map<string, Error>();
   /** Called before each removal: a test can change the node here, as a race would. */
@@ -27,7 +28,9 @@ export class MemoryRuntime implements ImageRuntime {
     images?: RuntimeImage[];
     containers?: RuntimeContainer[];
     sandboxes?: RuntimeSandbox[];
+    sandboxImage?: string;
   }) {
+    this.sandboxImage = state.sandboxImage;
     this.images = [...(state.images ?? [])];
     this.containers = [...(state.containers ?? [])];
     this.sandboxes = [...(state.sandboxes ?? [])];
@@ -67,6 +70,10 @@ export class MemoryRuntime implements ImageRuntime {
 
   listSandboxes(): Promise<RuntimeSandbox[]> {
     return Promise.resolve([...this.sandboxes]);
+  }
+
+  configuredSandboxImage(): Promise<string | undefined> {
+    return Promise.resolve(this.sandboxImage);
   }
 
   close(): void {

@@ -1,3 +1,4 @@
+import type { Condition } from '../../api/condition.js';
 import type { ImageJobPhase } from '../../api/imagejob.js';
 import type { ImageListStatus } from '../../api/imagelist.js';
 import { at, compact, list, num, rec, str, strMap, timeMs } from './read.js';
@@ -223,11 +224,31 @@ export function toJob(raw: unknown): JobInfo | undefined {
   };
 }
 
+const CONDITION_STATUSES: readonly Condition['status'][] = ['True', 'False', 'Unknown'];
+
+function toCondition(raw: unknown): Condition | undefined {
+  const type = str(at(raw, 'type'));
+  const statusText = str(at(raw, 'status'));
+  const status = CONDITION_STATUSES.find((s) => s === statusText);
+  const time = timeMs(at(raw, 'lastTransitionTime'));
+  if (type === undefined || status === undefined || time === undefined) return undefined;
+  return {
+    type,
+    status,
+    lastTransitionTime: new Date(time).toISOString(),
+    reason: str(at(raw, 'reason')) ?? '',
+    message: str(at(raw, 'message')) ?? '',
+    ...compact({ observedGeneration: num(at(raw, 'observedGeneration')) }),
+  };
+}
+
 function toListStatus(raw: unknown): Partial<ImageListStatus> | undefined {
   const s = rec(at(raw, 'status'));
   if (s === undefined) return undefined;
   const timestamp = timeMs(s['timestamp']);
+  const conditions = list(s['conditions']).map(toCondition).filter((c) => c !== undefined);
   return compact({
+    conditions,
     success: num(s['success']),
     failed: num(s['failed']),
     skipped: num(s['skipped']),

@@ -34,7 +34,9 @@ export function parseApkInstalled(data: Buffer, maxPackages: number): ApkRecord[
       continue;
     }
     if (line.length < 2 || line[1] !== ':') {
-      throw new ParseError(`apk installed line ${index + 1}: expected "K:value"`, { line: index + 1 });
+      throw new ParseError(`apk installed line ${index + 1}: expected "K:value"`, {
+        line: index + 1,
+      });
     }
     // Repeated keys (F, R, Z per file) do not matter here; the package keys appear once.
     if (!fields.has(line[0] ?? '')) fields.set(line[0] ?? '', line.slice(2));
@@ -69,22 +71,24 @@ export function apkPurl(record: ApkRecord, os: OsInfo | undefined): string {
 function analyze(context: AnalyzerContext): Package[] {
   const max = context.limits.maxPackagesPerDb;
   const parse = (data: Buffer): ApkRecord[] => parseApkInstalled(data, max);
-  return context.fs.list((path) => path === INSTALLED).flatMap((file) =>
-    runParser(context, file, () => {
-      const attributed = attributeRecords(context.fs, file, parse(file.data), parse, apkKey);
-      return attributed.map(({ record, layer }) => ({
-        name: record.name,
-        version: record.version,
-        ...(record.arch === undefined ? {} : { arch: record.arch }),
-        sourceName: record.origin ?? record.name,
-        sourceVersion: record.version,
-        ecosystem: 'apk' as const,
-        purl: apkPurl(record, context.os),
-        layerDigest: layer,
-        path: file.path,
-      }));
-    }),
-  );
+  return context.fs
+    .list((path) => path === INSTALLED)
+    .flatMap((file) =>
+      runParser(context, file, () => {
+        const attributed = attributeRecords(context.fs, file, parse(file.data), parse, apkKey);
+        return attributed.map(({ record, layer }) => ({
+          name: record.name,
+          version: record.version,
+          ...(record.arch === undefined ? {} : { arch: record.arch }),
+          sourceName: record.origin ?? record.name,
+          sourceVersion: record.version,
+          ecosystem: 'apk' as const,
+          purl: apkPurl(record, context.os),
+          layerDigest: layer,
+          path: file.path,
+        }));
+      }),
+    );
 }
 
 function apkKey(record: ApkRecord): string {

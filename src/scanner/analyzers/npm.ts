@@ -21,7 +21,7 @@ export function parseNpmManifest(data: Buffer): NpmRecord[] {
   } catch (err: unknown) {
     throw new ParseError('package.json is not valid JSON', {}, err);
   }
-  if (typeof manifest !== 'object' || manifest === null) {
+  if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) {
     throw new ParseError('package.json is not a JSON object');
   }
 
@@ -57,7 +57,10 @@ function analyze(context: AnalyzerContext): Package[] {
   return packages;
 }
 
-function toPackages(context: AnalyzerContext, file: Parameters<typeof attributeRecords>[1]): Package[] {
+function toPackages(
+  context: AnalyzerContext,
+  file: Parameters<typeof attributeRecords>[1],
+): Package[] {
   const records = parseNpmManifest(file.data);
   const key = (record: NpmRecord): string => `${record.name}\0${record.version}`;
   return attributeRecords(context.fs, file, records, parseNpmManifest, key).map(

@@ -37,7 +37,12 @@ export function parseStanzas(text: string, format: string, maxStanzas: number): 
   return stanzas;
 }
 
-function parseField(line: string, format: string, index: number, into: Map<string, string>): string {
+function parseField(
+  line: string,
+  format: string,
+  index: number,
+  into: Map<string, string>,
+): string {
   const colon = line.indexOf(':');
   if (colon <= 0) throw badLine(format, index, 'expected "Field: value"');
   const key = line.slice(0, colon).trim().toLowerCase();

@@ -93,7 +93,11 @@ export class LayerCollector {
     }
 
     if (size > this.limits.maxFileBytes) {
-      this.warn('SCAN_FILE_TOO_LARGE', `${size} bytes, over the ${this.limits.maxFileBytes} kept`, path);
+      this.warn(
+        'SCAN_FILE_TOO_LARGE',
+        `${size} bytes, over the ${this.limits.maxFileBytes} kept`,
+        path,
+      );
       stream.resume();
       return;
     }
@@ -127,7 +131,11 @@ export class LayerCollector {
 
     const target = normaliseEntryPath(rawTarget);
     if (target === undefined || target === '') {
-      this.warn('SCAN_PATH_TRAVERSAL', `hard link target climbs out of the root: ${rawTarget}`, path);
+      this.warn(
+        'SCAN_PATH_TRAVERSAL',
+        `hard link target climbs out of the root: ${rawTarget}`,
+        path,
+      );
       return;
     }
 

@@ -20,7 +20,10 @@ async function run(input: Buffer, maxWindow = 128 * 1024 * 1024, chunk = 1000): 
 
 describe('decompressStage', () => {
   // Mixed content: compressible text and incompressible noise, several zstd blocks long.
-  const original = Buffer.concat([Buffer.from('hello layer '.repeat(40_000)), randomBytes(300_000)]);
+  const original = Buffer.concat([
+    Buffer.from('hello layer '.repeat(40_000)),
+    randomBytes(300_000),
+  ]);
 
   test('sniffs gzip, zstd and plain tar from the first bytes', () => {
     assert.equal(sniffCompression(Buffer.from([0x1f, 0x8b, 8, 0])), 'gzip');

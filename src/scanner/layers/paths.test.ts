@@ -31,7 +31,10 @@ describe('normaliseEntryPath', () => {
 
 describe('resolveLinkTarget', () => {
   test('resolves relative targets against the link folder and stops .. at the root', () => {
-    assert.equal(resolveLinkTarget('etc/os-release', '../usr/lib/os-release'), 'usr/lib/os-release');
+    assert.equal(
+      resolveLinkTarget('etc/os-release', '../usr/lib/os-release'),
+      'usr/lib/os-release',
+    );
     assert.equal(resolveLinkTarget('a/b', '../../../../x'), 'x');
     assert.equal(resolveLinkTarget('a/b', '/abs/path'), 'abs/path');
   });

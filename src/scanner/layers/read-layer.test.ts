@@ -19,7 +19,11 @@ function read(layer: LayerSource, limits: Partial<ScanLimits> = {}, expectedDiff
   });
 }
 
-async function rejectsWith(promise: Promise<unknown>, code: string, pattern: RegExp): Promise<void> {
+async function rejectsWith(
+  promise: Promise<unknown>,
+  code: string,
+  pattern: RegExp,
+): Promise<void> {
   await assert.rejects(promise, (err: unknown) => {
     assert.ok(err instanceof ScanError, `expected a ScanError, got ${String(err)}`);
     assert.equal(err.code, code);
@@ -47,7 +51,10 @@ describe('readLayer', () => {
       assert.equal(content.diffId, sha256(tar));
       assert.deepEqual([...content.files.keys()].sort(), ['etc/hard', 'etc/os-release']);
       assert.equal(content.files.get('etc/hard')?.toString(), 'ID=debian\n');
-      assert.deepEqual(content.links.get('etc/alias'), { target: '../usr/lib/os-release', hard: false });
+      assert.deepEqual(content.links.get('etc/alias'), {
+        target: '../usr/lib/os-release',
+        hard: false,
+      });
       assert.deepEqual(content.whiteouts, ['var/lib/dpkg']);
       assert.deepEqual(content.opaqueDirs, ['opt']);
       assert.equal(content.entries, 7);
@@ -69,7 +76,11 @@ describe('readLayer', () => {
   test('rejects truncated and corrupt compressed streams, naming the layer', async () => {
     const tar = await tarLayer(entries);
     const g = gzip(tar);
-    await rejectsWith(read(layerSource(g.subarray(0, g.length - 30))), 'SCAN_LAYER_CORRUPT', /layer/);
+    await rejectsWith(
+      read(layerSource(g.subarray(0, g.length - 30))),
+      'SCAN_LAYER_CORRUPT',
+      /layer/,
+    );
     const z = Buffer.from(zstd(tar));
     z.fill(0xff, 20, 60);
     await rejectsWith(read(layerSource(z)), 'SCAN_LAYER_CORRUPT', /layer sha256:/);
@@ -88,7 +99,11 @@ describe('readLayer', () => {
 
   test('stops at the entry limit', async () => {
     const many = Array.from({ length: 50 }, (_, i) => ({ path: `f${i}`, content: '' }));
-    await rejectsWith(read(layerSource(await tarLayer(many)), { maxEntries: 20 }), 'SCAN_LIMIT', /20 entries/);
+    await rejectsWith(
+      read(layerSource(await tarLayer(many)), { maxEntries: 20 }),
+      'SCAN_LIMIT',
+      /20 entries/,
+    );
   });
 
   test('skips path traversal names and oversized wanted files with warnings', async () => {
@@ -99,10 +114,13 @@ describe('readLayer', () => {
     ]);
     const content = await read(layerSource(tar), { maxFileBytes: 1000 });
     assert.deepEqual([...content.files.keys()], ['etc/small']);
-    assert.deepEqual(content.warnings.map((w) => [w.code, w.path]), [
-      ['SCAN_PATH_TRAVERSAL', undefined],
-      ['SCAN_FILE_TOO_LARGE', 'etc/huge'],
-    ]);
+    assert.deepEqual(
+      content.warnings.map((w) => [w.code, w.path]),
+      [
+        ['SCAN_PATH_TRAVERSAL', undefined],
+        ['SCAN_FILE_TOO_LARGE', 'etc/huge'],
+      ],
+    );
   });
 
   test('fails cleanly when the source stream itself errors', async () => {

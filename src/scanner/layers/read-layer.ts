@@ -25,7 +25,10 @@ export interface ReadLayerOptions {
  * what it contributes. Fails with a ScanError naming the image and layer when the blob is corrupt,
  * passes a limit, or does not match its digest.
  */
-export async function readLayer(layer: LayerSource, options: ReadLayerOptions): Promise<LayerContent> {
+export async function readLayer(
+  layer: LayerSource,
+  options: ReadLayerOptions,
+): Promise<LayerContent> {
   const context = { image: options.image, layer: layer.digest, mediaType: layer.mediaType };
   const algorithm = digestAlgorithm(layer.digest);
   if (algorithm === undefined) {

@@ -118,8 +118,10 @@ export class ZstdFrameGuard {
 }
 
 function le32(bytes: readonly number[]): number {
-  return ((bytes[0] ?? 0) | ((bytes[1] ?? 0) << 8) | ((bytes[2] ?? 0) << 16)) +
-    (bytes[3] ?? 0) * 0x1000000;
+  return (
+    ((bytes[0] ?? 0) | ((bytes[1] ?? 0) << 8) | ((bytes[2] ?? 0) << 16)) +
+    (bytes[3] ?? 0) * 0x1000000
+  );
 }
 
 /** Bytes of the frame header after the descriptor: window byte, dictionary ID, content size. */

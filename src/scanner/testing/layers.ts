@@ -54,7 +54,10 @@ export function sha256(data: Buffer): string {
 }
 
 /** A layer over an in-memory blob, streamed in small chunks to exercise chunk boundaries. */
-export function layerSource(blob: Buffer, options: { digest?: string; chunk?: number } = {}): LayerSource {
+export function layerSource(
+  blob: Buffer,
+  options: { digest?: string; chunk?: number } = {},
+): LayerSource {
   const chunk = options.chunk ?? 4093;
   return {
     digest: options.digest ?? sha256(blob),
@@ -64,11 +67,15 @@ export function layerSource(blob: Buffer, options: { digest?: string; chunk?: nu
 }
 
 function* split(blob: Buffer, size: number): Generator<Buffer> {
-  for (let offset = 0; offset < blob.length; offset += size) yield blob.subarray(offset, offset + size);
+  for (let offset = 0; offset < blob.length; offset += size)
+    yield blob.subarray(offset, offset + size);
 }
 
 /** An image of uncompressed tar layers with a config that lists their diff IDs. */
-export async function imageOf(name: string, layers: readonly (readonly TarEntry[])[]): Promise<ImageSource> {
+export async function imageOf(
+  name: string,
+  layers: readonly (readonly TarEntry[])[],
+): Promise<ImageSource> {
   const blobs = await Promise.all(layers.map((entries) => tarLayer(entries)));
   const config = { rootfs: { type: 'layers', diff_ids: blobs.map(sha256) } };
   return { name, config: JSON.stringify(config), layers: blobs.map((blob) => layerSource(blob)) };

@@ -153,7 +153,14 @@ function overflowPages(blob: Buffer, first: number, pageSize: number): Buffer[] 
   return out;
 }
 
-function pageHeader(page: Buffer, pgno: number, next: number, entries: number, hf: number, type: number): void {
+function pageHeader(
+  page: Buffer,
+  pgno: number,
+  next: number,
+  entries: number,
+  hf: number,
+  type: number,
+): void {
   page.writeUInt32LE(pgno, 8);
   page.writeUInt32LE(next, 16);
   page.writeUInt16LE(entries, 20);

@@ -41,13 +41,20 @@ export function rpmPurl(record: RpmRecord, os: OsInfo | undefined): string {
   });
 }
 
-function toPackage(record: RpmRecord, context: AnalyzerContext, layer: string, path: string): Package {
+function toPackage(
+  record: RpmRecord,
+  context: AnalyzerContext,
+  layer: string,
+  path: string,
+): Package {
   const source = record.sourceRpm === undefined ? undefined : parseSourceRpm(record.sourceRpm);
   const epoch = record.epoch === undefined ? '' : `${record.epoch}:`;
   return {
     name: record.name,
     version: rpmVersion(record),
-    ...(source === undefined ? {} : { sourceName: source.name, sourceVersion: epoch + source.version }),
+    ...(source === undefined
+      ? {}
+      : { sourceName: source.name, sourceVersion: epoch + source.version }),
     ...(record.arch === undefined ? {} : { arch: record.arch }),
     ecosystem: 'rpm',
     purl: rpmPurl(record, context.os),

@@ -41,11 +41,17 @@ export function readNdbBlobs(data: Buffer, maxPackages: number): BlobRead {
   const blobs: Buffer[] = [];
   let damaged = 0;
   for (let offset = 2 * SLOT; offset < slotPages * PAGE; offset += SLOT) {
-    if (data.readUInt32LE(offset) !== SLOT_MAGIC) throw new ParseError('rpm NDB slot has a bad magic');
+    if (data.readUInt32LE(offset) !== SLOT_MAGIC)
+      throw new ParseError('rpm NDB slot has a bad magic');
     const index = data.readUInt32LE(offset + 4);
     if (index === 0) continue;
 
-    const blob = readBlob(data, index, data.readUInt32LE(offset + 8), data.readUInt32LE(offset + 12));
+    const blob = readBlob(
+      data,
+      index,
+      data.readUInt32LE(offset + 8),
+      data.readUInt32LE(offset + 12),
+    );
     if (blob === undefined) damaged += 1;
     else blobs.push(blob);
     if (blobs.length > maxPackages) {
@@ -55,7 +61,12 @@ export function readNdbBlobs(data: Buffer, maxPackages: number): BlobRead {
   return { blobs, damaged };
 }
 
-function readBlob(data: Buffer, index: number, blockOffset: number, blockCount: number): Buffer | undefined {
+function readBlob(
+  data: Buffer,
+  index: number,
+  blockOffset: number,
+  blockCount: number,
+): Buffer | undefined {
   const start = blockOffset * BLOCK;
   const size = blockCount * BLOCK;
   if (size < BLOB_HEAD + BLOB_TAIL || start + size > data.length) return undefined;

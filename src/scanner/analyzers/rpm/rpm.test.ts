@@ -19,8 +19,21 @@ import { parseRpmDatabase } from './database.js';
 import { parseRpmHeader } from './header.js';
 
 const PACKAGES: HeaderFields[] = [
-  { name: 'bash', version: '5.1.8', release: '6.el9', arch: 'x86_64', sourceRpm: 'bash-5.1.8-6.el9.src.rpm' },
-  { name: 'openssl-libs', version: '3.0.7', release: '27.el9', epoch: 1, arch: 'x86_64', sourceRpm: 'openssl-3.0.7-27.el9.src.rpm' },
+  {
+    name: 'bash',
+    version: '5.1.8',
+    release: '6.el9',
+    arch: 'x86_64',
+    sourceRpm: 'bash-5.1.8-6.el9.src.rpm',
+  },
+  {
+    name: 'openssl-libs',
+    version: '3.0.7',
+    release: '27.el9',
+    epoch: 1,
+    arch: 'x86_64',
+    sourceRpm: 'openssl-3.0.7-27.el9.src.rpm',
+  },
   { name: 'tzdata', version: '2024a', release: '1.el9', arch: 'noarch' },
 ];
 const BLOBS = PACKAGES.map(encodeRpmHeader);
@@ -66,7 +79,9 @@ describe('parseRpmHeader', () => {
 describe('parseRpmDatabase', () => {
   const expected = ['bash', 'openssl-libs', 'tzdata'];
   const names = (data: Buffer): string[] =>
-    parseRpmDatabase(data, 100).records.map((r) => r.name).sort();
+    parseRpmDatabase(data, 100)
+      .records.map((r) => r.name)
+      .sort();
 
   test('reads the same packages from SQLite, NDB and BerkeleyDB backends', () => {
     assert.deepEqual(names(encodeSqliteDb(BLOBS)), expected);
@@ -115,10 +130,13 @@ describe('parseRpmDatabase', () => {
       const db = encode(BLOBS);
       fc.assert(
         fc.property(
-          fc.array(fc.tuple(fc.nat(db.length - 1), fc.uint8Array({ minLength: 1, maxLength: 64 })), {
-            minLength: 1,
-            maxLength: 8,
-          }),
+          fc.array(
+            fc.tuple(fc.nat(db.length - 1), fc.uint8Array({ minLength: 1, maxLength: 64 })),
+            {
+              minLength: 1,
+              maxLength: 8,
+            },
+          ),
           (writes) => {
             const copy = Buffer.from(db);
             for (const [at, bytes] of writes) copy.set(bytes.subarray(0, copy.length - at), at);
@@ -141,7 +159,12 @@ describe('readBdbBlobs on files written by libdb', () => {
     try {
       for (const pageSize of [512, 4096]) {
         const blobs = Array.from({ length: 40 }, (_, i) =>
-          encodeRpmHeader({ name: `pkg${i}`, version: '1', release: '1', arch: 'x'.repeat(i * 40) }),
+          encodeRpmHeader({
+            name: `pkg${i}`,
+            version: '1',
+            release: '1',
+            arch: 'x'.repeat(i * 40),
+          }),
         );
         const file = join(dir, `Packages-${pageSize}`);
         execFileSync('db5.3_load', [file], { input: dumpFormat(blobs, pageSize) });
@@ -158,7 +181,13 @@ describe('readBdbBlobs on files written by libdb', () => {
 
 /** db_dump's "bytevalue" format: hex keys and values, one per line after a space. */
 function dumpFormat(blobs: readonly Buffer[], pageSize: number): string {
-  const lines = ['VERSION=3', 'format=bytevalue', 'type=hash', `db_pagesize=${pageSize}`, 'HEADER=END'];
+  const lines = [
+    'VERSION=3',
+    'format=bytevalue',
+    'type=hash',
+    `db_pagesize=${pageSize}`,
+    'HEADER=END',
+  ];
   // rpm keeps a 4-byte counter under key 0; the parser must not take it for a package.
   lines.push(' 00000000', ' 01000000');
   blobs.forEach((blob, i) => {
@@ -183,7 +212,13 @@ describe('rpm package fields', () => {
   });
 
   test('writes the epoch into the version and as a purl qualifier', () => {
-    const record = { name: 'openssl-libs', version: '3.0.7', release: '27.el9', epoch: 1, arch: 'x86_64' };
+    const record = {
+      name: 'openssl-libs',
+      version: '3.0.7',
+      release: '27.el9',
+      epoch: 1,
+      arch: 'x86_64',
+    };
     assert.equal(rpmVersion(record), '1:3.0.7-27.el9');
     assert.equal(
       rpmPurl(record, { family: 'rhel', name: 'RHEL', version: '9.3' }),

@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+import type { RunReport } from '../../src/node/decision.js';
+import { startTestNode, type TestNode } from '../harness/index.js';
+import { runCli } from './run-cli.js';
+
+let node: TestNode;
+let dir = '';
+
+before(async () => {
+  node = await startTestNode();
+  dir = await mkdtemp(join(tmpdir(), 'eraser-cli-run-'));
+});
+
+after(async () => {
+  await node.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('eraser run against a real containerd', () => {
+  test('an ImageList file and an exclusion folder drive a JSON-reported cleanup', async () => {
+    const gone = await node.seedImage({ tags: ['example.test/cli/gone:1'], seed: 'cli-gone' });
+    const kept = await node.seedImage({ tags: ['example.test/cli/kept:1'], seed: 'cli-kept' });
+    const list = join(dir, 'imagelist.yaml');
+    await writeFile(list, `kind: ImageList\nspec:\n  images: ["${gone.reference}", "*"]\n`);
+    const exclusions = join(dir, 'excluded');
+    await mkdir(exclusions);
+    await writeFile(join(exclusions, 'keep.json'), '{"excluded": ["example.test/cli/kept:*"]}');
+
+    const r = await runCli([
+      'run',
+      '-r',
+      node.endpoint,
+      '-f',
+      list,
+      '-E',
+      exclusions,
+      '-o',
+      'json',
+    ]);
+
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout) as RunReport;
+    const outcome = (id: string) => report.decisions.find((d) => d.imageId === id)?.outcome;
+    assert.equal(outcome(gone.id), 'removed');
+    assert.equal(outcome(kept.id), 'excluded');
+    assert.equal(await node.runtime.imageStatus(gone.id), undefined);
+    assert.match(r.stderr, /"msg":"image decision"/);
+  });
+
+  test('a dry run prints a table and leaves every image in place', async () => {
+    const img = await node.seedImage({ tags: ['example.test/cli/dry:1'], seed: 'cli-dry' });
+
+    const r = await runCli(['run', '-r', node.endpoint, '-a', '-n', '--log-level', 'silent']);
+
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /would-remove\s+example\.test\/cli\/dry:1/);
+    assert.match(r.stdout, /dry run, nothing removed/);
+    assert.notEqual(await node.runtime.imageStatus(img.id), undefined);
+  });
+});
