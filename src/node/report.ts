@@ -45,10 +45,15 @@ export function reportTable(report: RunReport): string {
 }
 
 function imageLabel(d: Decision): string {
-  const names = d.tags.length > 0 ? d.tags : d.digests.length > 0 ? d.digests : [];
+  const names = d.tags.length > 0 ? d.tags : d.digests.map(shortDigest);
   const id = d.imageId ? d.imageId.slice(7, 19) : '';
   if (names.length === 0) return id ? id : d.entries.join(', ');
   return id ? `${names.join(', ')} [${id}]` : names.join(', ');
+}
+
+/** `repo@sha256:<64 hex>` shortened to 12 hex digits: the table is for reading, JSON is exact. */
+function shortDigest(ref: string): string {
+  return ref.replace(/@(sha\d+):([0-9a-f]{12})[0-9a-f]+$/, '@$1:$2…');
 }
 
 function renderColumns(rows: readonly (readonly string[])[]): string[] {

@@ -7,7 +7,7 @@ export interface AnalyzerContext {
   readonly fs: MergedFs;
   readonly os?: OsInfo;
   readonly limits: ScanLimits;
-  warn(warning: ScanWarning): void;
+  readonly warn: (warning: ScanWarning) => void;
 }
 
 /**
@@ -16,6 +16,6 @@ export interface AnalyzerContext {
  */
 export interface Analyzer {
   readonly name: string;
-  wants(path: string): boolean;
-  analyze(context: AnalyzerContext): Package[];
+  readonly wants: (path: string) => boolean;
+  readonly analyze: (context: AnalyzerContext) => Package[];
 }

@@ -1,4 +1,5 @@
 import { ParseError } from '../errors.js';
+import type { MergedFile } from '../layers/merge.js';
 import type { Package } from '../types.js';
 import type { Analyzer, AnalyzerContext } from './analyzer.js';
 import { attributeRecords } from './attribution.js';
@@ -57,10 +58,7 @@ function analyze(context: AnalyzerContext): Package[] {
   return packages;
 }
 
-function toPackages(
-  context: AnalyzerContext,
-  file: Parameters<typeof attributeRecords>[1],
-): Package[] {
+function toPackages(context: AnalyzerContext, file: MergedFile): Package[] {
   const records = parseNpmManifest(file.data);
   const key = (record: NpmRecord): string => `${record.name}\0${record.version}`;
   return attributeRecords(context.fs, file, records, parseNpmManifest, key).map(

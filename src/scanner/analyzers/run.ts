@@ -17,7 +17,8 @@ export function runParser(
     return parse();
   } catch (err: unknown) {
     const code = err instanceof ScanError ? err.code : 'SCAN_PARSE';
-    const message = `${file.path} in layer ${file.layer} of image ${context.image}: ${errorMessage(err)}`;
+    const where = `${file.path} in layer ${file.layer} of image ${context.image}`;
+    const message = `${where}: ${errorMessage(err)}`;
     context.warn({ code, message, layer: file.layer, path: file.path });
     return [];
   }

@@ -40,7 +40,7 @@ export class LayerCollector {
     if (this.entries > this.limits.maxEntries) {
       throw new ScanError(
         'SCAN_LIMIT',
-        `layer ${this.layer} of image ${this.image} has more than ${this.limits.maxEntries} entries`,
+        `layer ${this.layer} of image ${this.image} has over ${this.limits.maxEntries} entries`,
         { image: this.image, layer: this.layer, limit: this.limits.maxEntries },
       );
     }
@@ -78,12 +78,14 @@ export class LayerCollector {
 
   private async onTyped(path: string, header: Header, stream: EntryStream): Promise<void> {
     if (header.type === 'file' || header.type === 'contiguous-file') {
-      await this.onFile(path, header.size ?? 0, stream);
+      await this.onFile(path, header.size, stream);
       return;
     }
     stream.resume();
-    if (header.type === 'symlink') this.onSymlink(path, header.linkname ?? '');
-    else if (header.type === 'link') this.onHardLink(path, header.linkname ?? '');
+    // tar-stream's types say string, but an empty link name field decodes to null.
+    const linkname: string | null = header.linkname;
+    if (header.type === 'symlink') this.onSymlink(path, linkname ?? '');
+    else if (header.type === 'link') this.onHardLink(path, linkname ?? '');
   }
 
   private async onFile(path: string, size: number, stream: EntryStream): Promise<void> {

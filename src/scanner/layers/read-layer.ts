@@ -32,7 +32,7 @@ export async function readLayer(
   const context = { image: options.image, layer: layer.digest, mediaType: layer.mediaType };
   const algorithm = digestAlgorithm(layer.digest);
   if (algorithm === undefined) {
-    const message = `layer digest "${layer.digest}" of image ${options.image} is not sha256 or sha512`;
+    const message = `layer digest "${layer.digest}" of image ${options.image}: not sha256/sha512`;
     throw new ScanError('SCAN_BAD_CONFIG', message, context);
   }
 
@@ -121,7 +121,7 @@ function checkDigests(
     throw new ScanError('SCAN_DIGEST_MISMATCH', message, { ...context, actual });
   }
   if (expectedDiffId !== undefined && expectedDiffId !== diffId) {
-    const message = `${where} uncompresses to ${diffId}, not the config's diff ID ${expectedDiffId}`;
+    const message = `${where} uncompresses to ${diffId}, not the config diff ID ${expectedDiffId}`;
     throw new ScanError('SCAN_DIGEST_MISMATCH', message, { ...context, diffId, expectedDiffId });
   }
 }

@@ -1,0 +1,178 @@
+import type { V1Lease } from '@kubernetes/client-node';
+
+import type { Logger } from '../logger.js';
+import { LeadershipLostError } from './errors.js';
+import type { KubeApi } from './kube/api.js';
+import { isConflict } from './kube/errors.js';
+
+export interface LeaderOptions {
+  readonly namespace: string;
+  readonly leaseName: string;
+  readonly identity: string;
+  /** How long a lease holds without renewal before another replica may take it. */
+  readonly leaseDurationMs: number;
+  /** How long the leader keeps trying to renew before it gives up leading. */
+  readonly renewDeadlineMs: number;
+  /** Time between attempts to acquire or renew. */
+  readonly retryPeriodMs: number;
+}
+
+export const DEFAULT_LEADER_TIMING = {
+  leaseDurationMs: 15_000,
+  renewDeadlineMs: 10_000,
+  retryPeriodMs: 2_000,
+} as const;
+
+interface Observed {
+  holder: string;
+  renewTime: number;
+  /** Local time the record was seen to change: expiry is judged on our clock, not theirs. */
+  seenAt: number;
+}
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * Leader election on a coordination.k8s.io Lease, as client-go does it: the leader renews the
+ * lease every retry period; others take it over once it has not changed for a lease duration
+ * (measured on their own clock, so clock skew between nodes does not matter). A leader that
+ * cannot renew within the renew deadline stops leading.
+ */
+export class LeaderElector {
+  private observed: Observed | undefined;
+  private leading = false;
+  private readonly stop = new AbortController();
+  private renewing: Promise<void> | undefined;
+
+  constructor(
+    private readonly api: KubeApi,
+    private readonly options: LeaderOptions,
+    private readonly log: Logger,
+  ) {}
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  /** Resolves once this process holds the lease, or when `close` is called (then false). */
+  async acquire(): Promise<boolean> {
+    const { signal } = this.stop;
+    let announced = false;
+    while (!signal.aborted) {
+      if (await this.tryAcquireOrRenew()) {
+        this.leading = true;
+        this.log.info({ lease: this.options.leaseName }, 'became leader');
+        return true;
+      }
+      if (!announced) this.log.info({ holder: this.observed?.holder }, 'waiting for the lease');
+      announced = true;
+      await delay(this.jittered(), signal);
+    }
+    return false;
+  }
+
+  /** Renews until `close`; calls `onLost` once if renewal fails for the renew deadline. */
+  keepRenewing(onLost: (err: LeadershipLostError) => void): void {
+    const { signal } = this.stop;
+    this.renewing = (async () => {
+      let lastRenew = Date.now();
+      while (!signal.aborted) {
+        await delay(this.options.retryPeriodMs, signal);
+        if (signal.aborted) return;
+        if (await this.tryAcquireOrRenew()) lastRenew = Date.now();
+        else if (Date.now() - lastRenew > this.options.renewDeadlineMs) {
+          this.leading = false;
+          onLost(new LeadershipLostError(this.options.leaseName, this.options.identity));
+          return;
+        }
+      }
+    })();
+  }
+
+  /** Stops renewing and, if leading, hands the lease back so a peer need not wait it out. */
+  async close(): Promise<void> {
+    this.stop.abort();
+    await this.renewing;
+    if (!this.leading) return;
+    this.leading = false;
+    try {
+      await this.release();
+    } catch (err: unknown) {
+      this.log.warn({ err }, 'lease not released; a peer takes over when it expires');
+    }
+  }
+
+  private jittered(): number {
+    return Math.round(this.options.retryPeriodMs * (1 + Math.random() * 0.2));
+  }
+
+  private async release(): Promise<void> {
+    const { namespace, leaseName } = this.options;
+    const lease = await this.api.readLease(namespace, leaseName);
+    if (lease?.spec?.holderIdentity !== this.options.identity) return;
+    lease.spec.holderIdentity = '';
+    lease.spec.leaseDurationSeconds = 1;
+    lease.spec.renewTime = new Date();
+    await this.api.replaceLease(namespace, leaseName, lease);
+    this.log.info({ lease: leaseName }, 'lease released');
+  }
+
+  private async tryAcquireOrRenew(): Promise<boolean> {
+    try {
+      const lease = await this.api.readLease(this.options.namespace, this.options.leaseName);
+      return lease === undefined ? await this.create() : await this.update(lease);
+    } catch (err: unknown) {
+      if (!isConflict(err)) this.log.warn({ err }, 'lease request failed');
+      return false;
+    }
+  }
+
+  private spec(transitions: number, acquired: Date): V1Lease['spec'] {
+    return {
+      holderIdentity: this.options.identity,
+      leaseDurationSeconds: Math.ceil(this.options.leaseDurationMs / 1000),
+      acquireTime: acquired,
+      renewTime: new Date(),
+      leaseTransitions: transitions,
+    };
+  }
+
+  private async create(): Promise<boolean> {
+    const { namespace, leaseName } = this.options;
+    const body: V1Lease = { metadata: { name: leaseName, namespace }, spec: this.spec(0, new Date()) };
+    await this.api.createLease(namespace, body);
+    return true;
+  }
+
+  private heldByOther(lease: V1Lease, now: number): boolean {
+    const holder = lease.spec?.holderIdentity ?? '';
+    const renewTime = lease.spec?.renewTime?.getTime() ?? 0;
+    const seen = this.observed;
+    if (seen === undefined || seen.holder !== holder || seen.renewTime !== renewTime) {
+      this.observed = { holder, renewTime, seenAt: now };
+    }
+    if (holder === '' || holder === this.options.identity) return false;
+    const durationMs = (lease.spec?.leaseDurationSeconds ?? 0) * 1000;
+    return (this.observed?.seenAt ?? now) + durationMs > now;
+  }
+
+  private async update(lease: V1Lease): Promise<boolean> {
+    if (this.heldByOther(lease, Date.now())) return false;
+    const mine = lease.spec?.holderIdentity === this.options.identity;
+    const transitions = (lease.spec?.leaseTransitions ?? 0) + (mine ? 0 : 1);
+    const acquired = mine ? (lease.spec?.acquireTime ?? new Date()) : new Date();
+    const body: V1Lease = { ...lease, spec: this.spec(transitions, acquired) };
+    await this.api.replaceLease(this.options.namespace, this.options.leaseName, body);
+    return true;
+  }
+}
