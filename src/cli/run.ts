@@ -53,6 +53,9 @@ export async function runCommand(flags: RunFlags): Promise<ExitCode> {
       log,
     );
     process.stdout.write(flags.output === 'json' ? reportJson(report) : reportTable(report));
+    // Peak RSS of this process: operators size the worker pod's memory limit from it.
+    const maxRssKiB = process.resourceUsage().maxRSS;
+    log.info({ ...report.totals, dryRun: report.dryRun, maxRssKiB }, 'run finished');
     return report.totals.failed > 0 ? ExitCode.PartialFailure : ExitCode.Ok;
   } catch (err) {
     return failure(err, log);

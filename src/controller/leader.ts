@@ -1,4 +1,4 @@
-import type { V1Lease } from '@kubernetes/client-node';
+import type { V1Lease, V1LeaseSpec } from '@kubernetes/client-node';
 
 import type { Logger } from '../logger.js';
 import { LeadershipLostError } from './errors.js';
@@ -137,7 +137,7 @@ export class LeaderElector {
     }
   }
 
-  private spec(transitions: number, acquired: Date): V1Lease['spec'] {
+  private spec(transitions: number, acquired: Date): V1LeaseSpec {
     return {
       holderIdentity: this.options.identity,
       leaseDurationSeconds: Math.ceil(this.options.leaseDurationMs / 1000),

@@ -77,7 +77,7 @@ describe('buildInventory', () => {
       },
     ];
     const tars = await Promise.all([tarLayer(base), tarLayer(upgrade), tarLayer(app)]);
-    const blobs = [tars[0], gzip(tars[1] as Buffer), zstd(tars[2] as Buffer)] as Buffer[];
+    const blobs = [tars[0], gzip(tars[1]), zstd(tars[2])];
     const image: ImageSource = {
       name: 'example.test/debian-app:1',
       config: { rootfs: { type: 'layers', diff_ids: tars.map((t) => sha256(t)) } },

@@ -6,7 +6,7 @@ import { formatPurl, normalisePypiName } from './purl.js';
 import { runParser } from './run.js';
 import { decodeText, parseStanzas } from './text.js';
 
-/** Installed distributions: wheel-style `*.dist-info/METADATA`, setuptools `*.egg-info/PKG-INFO`. */
+/** Installed distributions: wheel `*.dist-info/METADATA`, setuptools `*.egg-info/PKG-INFO`. */
 const METADATA = /(?:^|\/)[^/]+\.(?:dist-info\/METADATA|egg-info\/PKG-INFO)$/;
 
 export interface PypiRecord {

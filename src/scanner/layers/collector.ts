@@ -82,10 +82,8 @@ export class LayerCollector {
       return;
     }
     stream.resume();
-    // tar-stream's types say string, but an empty link name field decodes to null.
-    const linkname: string | null = header.linkname;
-    if (header.type === 'symlink') this.onSymlink(path, linkname ?? '');
-    else if (header.type === 'link') this.onHardLink(path, linkname ?? '');
+    if (header.type === 'symlink') this.onSymlink(path, linkName(header));
+    else if (header.type === 'link') this.onHardLink(path, linkName(header));
   }
 
   private async onFile(path: string, size: number, stream: EntryStream): Promise<void> {
@@ -154,4 +152,10 @@ export class LayerCollector {
     const warning: ScanWarning = { code, message, layer: this.layer };
     this.warnings.push(path === undefined ? warning : { ...warning, path });
   }
+}
+
+/** tar-stream's types say string, but an empty link name field decodes to null. */
+function linkName(header: Header): string {
+  const value: unknown = header.linkname;
+  return typeof value === 'string' ? value : '';
 }
