@@ -1,12 +1,15 @@
 #!/bin/sh
 # Installs what the real-containerd test bed (test/harness) needs on Debian/Ubuntu, as root:
-# containerd (with its CRI plugin and ctr), runc, skopeo, docker-registry, busybox-static.
+# containerd (with its CRI plugin and ctr), runc, skopeo, docker-registry, busybox-static,
+# and the scanner tests' fixture tools (zstd, db5.3-util).
 # Idempotent: a no-op when everything is present; apt-get update runs only if something is missing.
 set -eu
 
 # command -> Debian package that provides it
+# zstd and db5.3_load build scanner fixtures (zstd layers, BerkeleyDB rpm databases).
 REQUIRED="containerd:containerd ctr:containerd runc:runc skopeo:skopeo
-docker-registry:docker-registry busybox:busybox-static umount:mount"
+docker-registry:docker-registry busybox:busybox-static umount:mount zstd:zstd
+db5.3_load:db5.3-util"
 
 missing=""
 for pair in $REQUIRED; do

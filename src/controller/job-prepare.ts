@@ -6,6 +6,7 @@ import { snapshotExclusions, type ExclusionFile } from './exclusions.js';
 import type { JobPlan, JobSettings } from './job-plan.js';
 import type { JobInfo } from './kube/objects.js';
 import { ANNOTATIONS, LABELS } from './labels.js';
+import { ownerList } from './list-reporter.js';
 import { checkImages } from './list-status.js';
 import { planNodes } from './nodes.js';
 import { workerPipeline, type JobKind } from './pipeline.js';
@@ -31,8 +32,8 @@ export function jobKind(job: JobInfo): JobKind {
 
 /** The images a manual job removes: its ImageList's, if it is still the generation asked for. */
 function manualImages(ctx: ManagerContext, job: JobInfo): PlanResult | readonly string[] {
-  const list = ctx.cache.lists.get(job.labels[LABELS.imageList] ?? '');
-  if (list === undefined || list.deleting || (job.owner && job.owner.uid !== list.uid)) {
+  const list = ownerList(ctx, job);
+  if (list === undefined || list.deleting) {
     return refuse('ImageListGone', 'the ImageList that asked for this job no longer exists');
   }
   if (String(list.generation) !== job.annotations[ANNOTATIONS.generation]) {

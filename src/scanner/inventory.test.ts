@@ -19,18 +19,20 @@ const clock = (): Date => new Date('2025-03-01T00:00:00Z');
 const DEBIAN_RELEASE = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_ID="12"\n';
 
 function dpkgEntry(name: string, version: string, extra = ''): string {
-  return `Package: ${name}\nStatus: install ok installed\nArchitecture: amd64\n${extra}Version: ${version}\n`;
+  const status = 'Status: install ok installed\nArchitecture: amd64\n';
+  return `Package: ${name}\n${status}${extra}Version: ${version}\n`;
 }
 
-/** Package lists in a compact, hand-checkable form. */
+/** Package lists in a compact, hand-checkable form: one line per package, then its purl. */
 function summary(inventory: Inventory, layers: readonly string[]): string[] {
-  return inventory.packages
-    .map((p) => {
+  return [...inventory.packages]
+    .sort((a, b) => (a.purl < b.purl ? -1 : 1))
+    .flatMap((p) => {
       const source =
         p.sourceName === undefined ? '' : ` src=${p.sourceName}@${p.sourceVersion ?? ''}`;
-      return `${p.ecosystem} ${p.name}@${p.version}${source} L${layers.indexOf(p.layerDigest)} ${p.purl}`;
-    })
-    .sort();
+      const layer = layers.indexOf(p.layerDigest);
+      return [`${p.ecosystem} ${p.name}@${p.version}${source} L${layer}`, p.purl];
+    });
 }
 
 describe('buildInventory', () => {
@@ -94,12 +96,16 @@ describe('buildInventory', () => {
       eol: { date: '2028-06-30', pastEol: false },
     });
     assert.deepEqual(summary(inventory, layers), [
-      'deb libc6@2.36-9 src=glibc@2.36-9 L0 pkg:deb/debian/libc6@2.36-9?arch=amd64&distro=debian-12',
-      'deb libssl3@3.0.11-1~deb12u2+b1 src=openssl@3.0.11-1~deb12u2 L1 ' +
-        'pkg:deb/debian/libssl3@3.0.11-1~deb12u2%2Bb1?arch=amd64&distro=debian-12',
-      'deb tzdata@2025a-0 src=tzdata@2025a-0 L1 pkg:deb/debian/tzdata@2025a-0?arch=amd64&distro=debian-12',
-      'npm @types/node@20.1.0 L2 pkg:npm/%40types/node@20.1.0',
-      'pypi jinja2@3.1.2 L1 pkg:pypi/jinja2@3.1.2',
+      'deb libc6@2.36-9 src=glibc@2.36-9 L0',
+      'pkg:deb/debian/libc6@2.36-9?arch=amd64&distro=debian-12',
+      'deb libssl3@3.0.11-1~deb12u2+b1 src=openssl@3.0.11-1~deb12u2 L1',
+      'pkg:deb/debian/libssl3@3.0.11-1~deb12u2%2Bb1?arch=amd64&distro=debian-12',
+      'deb tzdata@2025a-0 src=tzdata@2025a-0 L1',
+      'pkg:deb/debian/tzdata@2025a-0?arch=amd64&distro=debian-12',
+      'npm @types/node@20.1.0 L2',
+      'pkg:npm/%40types/node@20.1.0',
+      'pypi jinja2@3.1.2 L1',
+      'pkg:pypi/jinja2@3.1.2',
     ]);
     assert.deepEqual(
       inventory.layers.map((l) => l.files),
@@ -128,9 +134,10 @@ describe('buildInventory', () => {
     const layers = image.layers.map((l) => l.digest);
     const inventory = await buildInventory(image, { clock });
     assert.deepEqual(summary(inventory, layers), [
-      'deb base-files@12.4+deb12u5 src=base-files@12.4+deb12u5 L0 ' +
-        'pkg:deb/debian/base-files@12.4%2Bdeb12u5?arch=amd64&distro=debian-12',
-      'deb libssl3@3.0.15-1 src=openssl@3.0.15-1 L1 pkg:deb/debian/libssl3@3.0.15-1?arch=amd64&distro=debian-12',
+      'deb base-files@12.4+deb12u5 src=base-files@12.4+deb12u5 L0',
+      'pkg:deb/debian/base-files@12.4%2Bdeb12u5?arch=amd64&distro=debian-12',
+      'deb libssl3@3.0.15-1 src=openssl@3.0.15-1 L1',
+      'pkg:deb/debian/libssl3@3.0.15-1?arch=amd64&distro=debian-12',
     ]);
   });
 
@@ -141,7 +148,8 @@ describe('buildInventory', () => {
         {
           path: 'lib/apk/db/installed',
           content:
-            'P:musl\nV:1.2.3-r3\nA:x86_64\no:musl\n\nP:libcrypto3\nV:3.0.15-r0\nA:x86_64\no:openssl\n',
+            'P:musl\nV:1.2.3-r3\nA:x86_64\no:musl\n\n' +
+            'P:libcrypto3\nV:3.0.15-r0\nA:x86_64\no:openssl\n',
         },
       ],
     ]);
@@ -153,13 +161,15 @@ describe('buildInventory', () => {
         image.layers.map((l) => l.digest),
       ),
       [
-        'apk libcrypto3@3.0.15-r0 src=openssl@3.0.15-r0 L0 pkg:apk/alpine/libcrypto3@3.0.15-r0?arch=x86_64&distro=3.16.9',
-        'apk musl@1.2.3-r3 src=musl@1.2.3-r3 L0 pkg:apk/alpine/musl@1.2.3-r3?arch=x86_64&distro=3.16.9',
+        'apk libcrypto3@3.0.15-r0 src=openssl@3.0.15-r0 L0',
+        'pkg:apk/alpine/libcrypto3@3.0.15-r0?arch=x86_64&distro=3.16.9',
+        'apk musl@1.2.3-r3 src=musl@1.2.3-r3 L0',
+        'pkg:apk/alpine/musl@1.2.3-r3?arch=x86_64&distro=3.16.9',
       ],
     );
   });
 
-  test('reads an rpm SQLite database through the var/lib/rpm symlink and skips gpg-pubkey', async () => {
+  test('reads rpm SQLite through the var/lib/rpm symlink and skips gpg-pubkey', async () => {
     const db = encodeSqliteDb([
       encodeRpmHeader({
         name: 'bash',
@@ -195,14 +205,15 @@ describe('buildInventory', () => {
         image.layers.map((l) => l.digest),
       ),
       [
-        'rpm bash@5.1.8-6.el9 src=bash@5.1.8-6.el9 L0 pkg:rpm/redhat/bash@5.1.8-6.el9?arch=x86_64&distro=rhel-9.3',
-        'rpm openssl-libs@1:3.0.7-27.el9 src=openssl@1:3.0.7-27.el9 L0 ' +
-          'pkg:rpm/redhat/openssl-libs@3.0.7-27.el9?arch=x86_64&distro=rhel-9.3&epoch=1',
+        'rpm bash@5.1.8-6.el9 src=bash@5.1.8-6.el9 L0',
+        'pkg:rpm/redhat/bash@5.1.8-6.el9?arch=x86_64&distro=rhel-9.3',
+        'rpm openssl-libs@1:3.0.7-27.el9 src=openssl@1:3.0.7-27.el9 L0',
+        'pkg:rpm/redhat/openssl-libs@3.0.7-27.el9?arch=x86_64&distro=rhel-9.3&epoch=1',
       ],
     );
   });
 
-  test('hostile files cost only their own results, with warnings naming layer and path', async () => {
+  test('hostile files cost only their own results; warnings name layer and path', async () => {
     const image = await imageOf('example.test/hostile:1', [
       [
         { path: 'etc/os-release', type: 'symlink', linkname: 'loop' },
@@ -232,10 +243,9 @@ describe('buildInventory', () => {
   });
 
   test('a corrupt layer fails the image with an error naming the image and the layer', async () => {
-    const good = await imageOf('example.test/broken:1', [[{ path: 'a', content: 'x' }]]);
     const blob = gzip(await tarLayer([{ path: 'a', content: 'y'.repeat(10_000) }]));
     const cut = blob.subarray(0, blob.length - 40);
-    const image: ImageSource = { ...good, config: undefined, layers: [layerSource(cut)] };
+    const image: ImageSource = { name: 'example.test/broken:1', layers: [layerSource(cut)] };
     await assert.rejects(buildInventory(image, { clock }), (err: unknown) => {
       assert.ok(err instanceof ScanError);
       assert.equal(err.code, 'SCAN_LAYER_CORRUPT');

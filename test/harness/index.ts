@@ -14,6 +14,8 @@ export {
   qualifyReference,
   sha256,
   writeOciArchive,
+  writeOciArchiveMany,
+  type ArchiveEntry,
   type BuiltImage,
   type Descriptor,
   type ImageSpec,

@@ -300,25 +300,32 @@ function validateSpec(spec: ImageSpec): void {
   }
 }
 
-function indexOf(image: BuiltImage, names: readonly string[]): Buffer {
+/** One image and the names it is imported under. */
+export interface ArchiveEntry {
+  readonly image: BuiltImage;
+  readonly names: readonly string[];
+}
+
+function indexEntries({ image, names }: ArchiveEntry): object[] {
   const descriptor = {
     ...image.manifest,
     platform: { architecture: goArch(), os: 'linux' },
   };
-  const manifests =
-    names.length === 0
-      ? [descriptor]
-      : names.map((name) => ({
-          ...descriptor,
-          annotations: {
-            'io.containerd.image.name': name,
-            'org.opencontainers.image.ref.name': name,
-          },
-        }));
+  if (names.length === 0) return [descriptor];
+  return names.map((name) => ({
+    ...descriptor,
+    annotations: {
+      'io.containerd.image.name': name,
+      'org.opencontainers.image.ref.name': name,
+    },
+  }));
+}
+
+function indexOf(entries: readonly ArchiveEntry[]): Buffer {
   return jsonBlob({
     schemaVersion: 2,
     mediaType: 'application/vnd.oci.image.index.v1+json',
-    manifests,
+    manifests: entries.flatMap(indexEntries),
   });
 }
 
@@ -332,14 +339,23 @@ export async function writeOciArchive(
   names: readonly string[],
   path: string,
 ): Promise<void> {
+  await writeOciArchiveMany([{ image, names }], path);
+}
+
+/** Writes several images into one OCI layout tar; shared blobs are written once. */
+export async function writeOciArchiveMany(
+  entries: readonly ArchiveEntry[],
+  path: string,
+): Promise<void> {
   const archive = pack();
   const written = pipeline(archive, createWriteStream(path));
 
   archive.entry({ name: 'oci-layout', mtime: EPOCH }, '{"imageLayoutVersion":"1.0.0"}');
-  archive.entry({ name: 'index.json', mtime: EPOCH }, indexOf(image, names));
+  archive.entry({ name: 'index.json', mtime: EPOCH }, indexOf(entries));
   archive.entry({ name: 'blobs/', type: 'directory', mtime: EPOCH });
   archive.entry({ name: 'blobs/sha256/', type: 'directory', mtime: EPOCH });
-  for (const [digest, blob] of image.blobs) {
+  const blobs = new Map(entries.flatMap(({ image }) => [...image.blobs]));
+  for (const [digest, blob] of blobs) {
     archive.entry({ name: `blobs/sha256/${digest.slice('sha256:'.length)}`, mtime: EPOCH }, blob);
   }
   archive.finalize();

@@ -36,24 +36,34 @@ function namesOf(spec: Record<string, unknown>): Record<string, unknown> {
   return isRecord(spec['names']) ? spec['names'] : {};
 }
 
-function specCauses(name: string, spec: Record<string, unknown>): { field: string; message: string }[] {
+function specCauses(
+  name: string,
+  spec: Record<string, unknown>,
+): { field: string; message: string }[] {
   const causes: { field: string; message: string }[] = [];
   const names = namesOf(spec);
   const group = str(spec['group']);
   const plural = str(names['plural']);
   if (group === '') causes.push({ field: 'spec.group', message: 'Required value' });
   if (plural === '') causes.push({ field: 'spec.names.plural', message: 'Required value' });
-  if (str(names['kind']) === '') causes.push({ field: 'spec.names.kind', message: 'Required value' });
+  if (str(names['kind']) === '')
+    causes.push({ field: 'spec.names.kind', message: 'Required value' });
   if (name !== `${plural}.${group}`) {
     const message = `Invalid value: "${name}": must be spec.names.plural+"."+spec.group`;
     causes.push({ field: 'metadata.name', message });
   }
   if (spec['scope'] !== 'Namespaced' && spec['scope'] !== 'Cluster') {
-    causes.push({ field: 'spec.scope', message: 'Unsupported value: must be Namespaced or Cluster' });
+    causes.push({
+      field: 'spec.scope',
+      message: 'Unsupported value: must be Namespaced or Cluster',
+    });
   }
   const versions = versionsOf(spec);
   if (versions.filter((v) => v.storage).length !== 1) {
-    causes.push({ field: 'spec.versions', message: 'must have exactly one version marked as storage' });
+    causes.push({
+      field: 'spec.versions',
+      message: 'must have exactly one version marked as storage',
+    });
   }
   if (versions.some((v) => v.name === '')) {
     causes.push({ field: 'spec.versions', message: 'every version needs a name' });

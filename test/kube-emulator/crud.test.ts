@@ -32,8 +32,14 @@ describe('core resources through client-node', () => {
       assert.match(created.metadata?.creationTimestamp?.toISOString() ?? '', /^\d{4}-/);
 
       created.data = { a: '2' };
-      const replaced = await core.replaceNamespacedConfigMap({ name: 'cfg', namespace: ns, body: created });
-      assert.ok(Number(replaced.metadata?.resourceVersion) > Number(created.metadata?.resourceVersion));
+      const replaced = await core.replaceNamespacedConfigMap({
+        name: 'cfg',
+        namespace: ns,
+        body: created,
+      });
+      assert.ok(
+        Number(replaced.metadata?.resourceVersion) > Number(created.metadata?.resourceVersion),
+      );
 
       const merged = await core.patchNamespacedConfigMap(
         { name: 'cfg', namespace: ns, body: { data: { b: '3' } } },
@@ -90,7 +96,11 @@ describe('core resources through client-node', () => {
         body: { ...v1, data: { a: '2' } },
       });
       const err = await rejection(
-        core.replaceNamespacedConfigMap({ name: 'cfg', namespace: 'default', body: { ...v1, data: { a: '3' } } }),
+        core.replaceNamespacedConfigMap({
+          name: 'cfg',
+          namespace: 'default',
+          body: { ...v1, data: { a: '3' } },
+        }),
       );
       assert.equal(err.code, 409);
       assert.equal(statusOf(err)['reason'], 'Conflict');
@@ -103,7 +113,10 @@ describe('core resources through client-node', () => {
     await withEmulator(async (emu) => {
       const core = emu.kubeConfig().makeApiClient(CoreV1Api);
       const namespace = 'default';
-      await core.createNamespacedPod({ namespace, body: pod('a', 'node-1', { app: 'x', tier: 'web' }) });
+      await core.createNamespacedPod({
+        namespace,
+        body: pod('a', 'node-1', { app: 'x', tier: 'web' }),
+      });
       await core.createNamespacedPod({ namespace, body: pod('b', 'node-2', { app: 'x' }) });
       await core.createNamespacedPod({ namespace, body: pod('c', undefined, { app: 'y' }) });
       const names = (l: { items: V1Pod[] }): string[] => l.items.map((p) => p.metadata?.name ?? '');
@@ -141,17 +154,26 @@ describe('core resources through client-node', () => {
     await withEmulator(async (emu) => {
       const core = emu.kubeConfig().makeApiClient(CoreV1Api);
       for (const name of ['a', 'b', 'c']) {
-        await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name } } });
+        await core.createNamespacedConfigMap({
+          namespace: 'default',
+          body: { metadata: { name } },
+        });
       }
       const first = await core.listNamespacedConfigMap({ namespace: 'default', limit: 2 });
-      assert.deepEqual(first.items.map((c) => c.metadata?.name), ['a', 'b']);
+      assert.deepEqual(
+        first.items.map((c) => c.metadata?.name),
+        ['a', 'b'],
+      );
       assert.equal(first.metadata?.remainingItemCount, 1);
       const rest = await core.listNamespacedConfigMap({
         namespace: 'default',
         limit: 2,
         _continue: first.metadata?._continue ?? '',
       });
-      assert.deepEqual(rest.items.map((c) => c.metadata?.name), ['c']);
+      assert.deepEqual(
+        rest.items.map((c) => c.metadata?.name),
+        ['c'],
+      );
       assert.equal(rest.metadata?._continue, undefined);
     });
   });
@@ -164,7 +186,10 @@ describe('core resources through client-node', () => {
       );
       assert.equal(missing.code, 404);
       const bad = await rejection(
-        core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'p' }, spec: { containers: [] } } }),
+        core.createNamespacedPod({
+          namespace: 'default',
+          body: { metadata: { name: 'p' }, spec: { containers: [] } },
+        }),
       );
       assert.equal(bad.code, 422);
       assert.equal(statusOf(bad)['reason'], 'Invalid');
@@ -174,7 +199,10 @@ describe('core resources through client-node', () => {
   test('server-side apply is refused with 415 rather than half-applied', async () => {
     await withEmulator(async (emu) => {
       const core = emu.kubeConfig().makeApiClient(CoreV1Api);
-      await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'cfg' } } });
+      await core.createNamespacedConfigMap({
+        namespace: 'default',
+        body: { metadata: { name: 'cfg' } },
+      });
       const err = await rejection(
         core.patchNamespacedConfigMap(
           { name: 'cfg', namespace: 'default', body: { data: { a: '1' } }, fieldManager: 't' },
@@ -188,13 +216,21 @@ describe('core resources through client-node', () => {
   test('the generic KubernetesObjectApi finds resources through discovery', async () => {
     await withEmulator(async (emu) => {
       const api = KubernetesObjectApi.makeApiClient(emu.kubeConfig());
-      const spec = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'g', namespace: 'default' } };
+      const spec = {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'g', namespace: 'default' },
+      };
       await api.create(spec);
       const read = await api.read(spec);
       assert.equal(read.metadata?.name, 'g');
       const nodes = await api.list('v1', 'Node');
       assert.deepEqual(nodes.items, []);
-      const lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'l' } };
+      const lease = {
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name: 'l' },
+      };
       await api.create(lease);
       assert.equal((await api.read(lease)).metadata?.namespace, 'default');
     });
@@ -203,12 +239,20 @@ describe('core resources through client-node', () => {
   test('a pod gets Pending status and defaults, and its spec cannot move to another node', async () => {
     await withEmulator(async (emu) => {
       const core = emu.kubeConfig().makeApiClient(CoreV1Api);
-      const created = await core.createNamespacedPod({ namespace: 'default', body: pod('p', 'n1', {}) });
+      const created = await core.createNamespacedPod({
+        namespace: 'default',
+        body: pod('p', 'n1', {}),
+      });
       assert.equal(created.status?.phase, 'Pending');
       assert.equal(created.spec?.restartPolicy, 'Always');
       assert.equal(created.spec?.containers[0]?.imagePullPolicy, 'IfNotPresent');
-      const moved = { ...created, spec: { ...created.spec, nodeName: 'n2', containers: created.spec?.containers ?? [] } };
-      const err = await rejection(core.replaceNamespacedPod({ name: 'p', namespace: 'default', body: moved }));
+      const moved = {
+        ...created,
+        spec: { ...created.spec, nodeName: 'n2', containers: created.spec?.containers ?? [] },
+      };
+      const err = await rejection(
+        core.replaceNamespacedPod({ name: 'p', namespace: 'default', body: moved }),
+      );
       assert.equal(err.code, 422);
     });
   });

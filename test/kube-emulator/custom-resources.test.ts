@@ -16,7 +16,9 @@ const PLURAL = 'imagelists';
 
 async function setUp(emu: Emulator, status = true): Promise<CustomObjectsApi> {
   const kc = emu.kubeConfig();
-  await kc.makeApiClient(ApiextensionsV1Api).createCustomResourceDefinition({ body: imageListCrd(status) });
+  await kc
+    .makeApiClient(ApiextensionsV1Api)
+    .createCustomResourceDefinition({ body: imageListCrd(status) });
   return kc.makeApiClient(CustomObjectsApi);
 }
 
@@ -55,7 +57,10 @@ describe('custom resources defined by a CRD', () => {
       })) as KubeObject;
       assert.equal(created.metadata.generation, 1);
 
-      const list = (await api.listClusterCustomObject(base)) as { items: KubeObject[]; kind: string };
+      const list = (await api.listClusterCustomObject(base)) as {
+        items: KubeObject[];
+        kind: string;
+      };
       assert.equal(list.kind, 'ImageListList');
       assert.equal(list.items[0]?.kind, 'ImageList');
 

@@ -3,7 +3,12 @@
 import { CRD_KEY, crdToResourceType } from './crds.js';
 import { conflict, invalid, notFound } from './errors.js';
 import { FOREGROUND, ORPHAN } from './gc.js';
-import { selectorFrom, type ApiRequest, type ApiResponse, type HandlerContext } from './handlers.js';
+import {
+  selectorFrom,
+  type ApiRequest,
+  type ApiResponse,
+  type HandlerContext,
+} from './handlers.js';
 import { present } from './objects.js';
 import { groupVersion, resourceKey, type ResourceType } from './resources.js';
 import { selects } from './selectors.js';
@@ -19,7 +24,11 @@ interface DeleteOptions {
   acceptedWhenPending: boolean;
 }
 
-function optionString(query: URLSearchParams, body: Record<string, unknown>, name: string): unknown {
+function optionString(
+  query: URLSearchParams,
+  body: Record<string, unknown>,
+  name: string,
+): unknown {
   return query.get(name) ?? body[name];
 }
 
@@ -31,7 +40,9 @@ function policyOf(rt: ResourceType, raw: unknown, orphan: unknown): Policy {
   throw invalid(rt.kind, rt.group, '', [
     {
       field: 'propagationPolicy',
-      message: `Unsupported value: ${JSON.stringify(raw)}: supported values: "Foreground", "Background", "Orphan"`,
+      message:
+        `Unsupported value: ${JSON.stringify(raw)}: ` +
+        'supported values: "Foreground", "Background", "Orphan"',
     },
   ]);
 }
@@ -40,7 +51,11 @@ function readOptions(req: ApiRequest): DeleteOptions {
   const body = isRecord(req.body) ? req.body : {};
   const pre = isRecord(body['preconditions']) ? body['preconditions'] : {};
   const orphan = optionString(req.query, body, 'orphanDependents');
-  const policy = policyOf(req.target.rt, optionString(req.query, body, 'propagationPolicy'), orphan);
+  const policy = policyOf(
+    req.target.rt,
+    optionString(req.query, body, 'propagationPolicy'),
+    orphan,
+  );
   return {
     policy,
     preconditionUid: typeof pre['uid'] === 'string' ? pre['uid'] : undefined,
@@ -53,7 +68,9 @@ function checkPreconditions(rt: ResourceType, obj: KubeObject, opts: DeleteOptio
   const name = obj.metadata.name ?? '';
   const { uid, resourceVersion } = obj.metadata;
   if (opts.preconditionUid !== undefined && opts.preconditionUid !== uid) {
-    const why = `Precondition failed: UID in precondition: ${opts.preconditionUid}, UID in object meta: ${String(uid)}`;
+    const why =
+      `Precondition failed: UID in precondition: ${opts.preconditionUid}, ` +
+      `UID in object meta: ${String(uid)}`;
     throw conflict(rt, name, why);
   }
   if (opts.preconditionRv !== undefined && opts.preconditionRv !== resourceVersion) {

@@ -53,7 +53,12 @@ export function discoveryDocument(
     case 'root':
       return { paths: ['/api', '/api/v1', '/apis', '/healthz', '/livez', '/readyz', '/version'] };
     case 'version':
-      return { major: '1', minor: '32', gitVersion: 'v1.32.0-eraser-emulator', platform: 'linux/amd64' };
+      return {
+        major: '1',
+        minor: '32',
+        gitVersion: 'v1.32.0-eraser-emulator',
+        platform: 'linux/amd64',
+      };
     case 'health':
       return 'ok';
     case 'coreVersions':

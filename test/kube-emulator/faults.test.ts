@@ -34,7 +34,13 @@ describe('fault injection and client resilience', () => {
   test('a 429 fault reaches the client with Retry-After, then the call succeeds', async () => {
     await withEmulator(async (emu) => {
       const core = emu.kubeConfig().makeApiClient(CoreV1Api);
-      emu.faults.add({ verb: 'list', resource: 'configmaps', times: 1, status: 429, retryAfter: 3 });
+      emu.faults.add({
+        verb: 'list',
+        resource: 'configmaps',
+        times: 1,
+        status: 429,
+        retryAfter: 3,
+      });
       const err = await rejection(core.listNamespacedConfigMap({ namespace: 'default' }));
       assert.equal(err.code, 429);
       assert.equal(err.headers['retry-after'], '3');
@@ -66,6 +72,7 @@ describe('fault injection and client resilience', () => {
       emu.store.create('configmaps', { metadata: { name: 'before', namespace: 'default' } });
       const informer = startInformer(emu);
       await informer.events.waitFor((e) => e === 'add before');
+      await emu.watchesOpen(1);
       emu.store.create('configmaps', { metadata: { name: 'live', namespace: 'default' } });
       await informer.events.waitFor((e) => e === 'add live');
 
@@ -74,7 +81,11 @@ describe('fault injection and client resilience', () => {
       emu.store.create('configmaps', { metadata: { name: 'after', namespace: 'default' } });
       await informer.events.waitFor((e) => e === 'add after');
 
-      assert.equal(emu.requestLog.count('configmaps', 'list'), 1, 'a clean close resumes, no relist');
+      assert.equal(
+        emu.requestLog.count('configmaps', 'list'),
+        1,
+        'a clean close resumes, no relist',
+      );
       assert.equal(emu.requestLog.count('configmaps', 'watch'), 2);
       await informer.stop();
     });
@@ -83,19 +94,25 @@ describe('fault injection and client resilience', () => {
   test('an informer whose resume version was compacted away relists after 410 Gone', async () => {
     await withEmulator(async (emu) => {
       const informer = startInformer(emu);
-      await informer.events.waitFor((e) => e === 'connect');
+      await emu.watchesOpen(1);
       emu.store.create('configmaps', { metadata: { name: 'a', namespace: 'default' } });
       await informer.events.waitFor((e) => e === 'add a');
 
-      emu.store.create('leases.coordination.k8s.io', { metadata: { name: 'l', namespace: 'default' } });
+      // Another resource moves the revision on, so the informer's version falls behind it.
+      emu.store.create('leases.coordination.k8s.io', {
+        metadata: { name: 'l', namespace: 'default' },
+      });
       emu.store.compact();
-      emu.faults.dropWatches();
+      assert.equal(emu.faults.dropWatches(), 1);
       await informer.events.waitFor(() => count(informer.events, 'connect') === 3);
       emu.store.create('configmaps', { metadata: { name: 'b', namespace: 'default' } });
       await informer.events.waitFor((e) => e === 'add b');
 
       assert.equal(emu.requestLog.count('configmaps', 'list'), 2);
-      assert.deepEqual(informer.events.items.filter((e) => e.startsWith('error')), []);
+      assert.deepEqual(
+        informer.events.items.filter((e) => e.startsWith('error')),
+        [],
+      );
       await informer.stop();
     });
   });

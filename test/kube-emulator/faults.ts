@@ -51,7 +51,8 @@ function failure(spec: FaultSpec, t: FaultTarget): ApiError {
     return new ApiError(429, 'TooManyRequests', message, { ...details, ...retry });
   }
   if (spec.status === 409) {
-    const message = spec.message ?? `Operation cannot be fulfilled on ${t.resource}: injected conflict`;
+    const message =
+      spec.message ?? `Operation cannot be fulfilled on ${t.resource}: injected conflict`;
     return new ApiError(409, 'Conflict', message, details);
   }
   const message = spec.message ?? 'Internal error occurred: injected failure';

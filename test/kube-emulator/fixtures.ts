@@ -1,6 +1,6 @@
 /** Shared test fixtures: an emulator per test, a sample CRD, and a waitable event queue. */
 
-import { ApiException, type V1CustomResourceDefinition } from '@kubernetes/client-node';
+import { ApiException, V1CustomResourceDefinition } from '@kubernetes/client-node';
 
 import { startEmulator, type Emulator, type EmulatorOptions } from './index.js';
 
@@ -18,28 +18,36 @@ export async function withEmulator(
 }
 
 /** An Eraser-like cluster-scoped CRD (`imagelists.eraser.sh`), v1 stored, v1alpha1 served. */
-export function imageListCrd(status = true): V1CustomResourceDefinition {
+export function imageListCrd(status = true, name = 'imagelists.eraser.sh'): V1CustomResourceDefinition {
   const schema = { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } };
-  const subresources = status ? { status: {} } : undefined;
-  return {
+  const extra = status ? { subresources: { status: {} } } : {};
+  return model(V1CustomResourceDefinition, {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
-    metadata: { name: 'imagelists.eraser.sh' },
+    metadata: { name },
     spec: {
       group: 'eraser.sh',
       scope: 'Cluster',
       names: { plural: 'imagelists', singular: 'imagelist', kind: 'ImageList', listKind: 'ImageListList' },
       versions: [
-        { name: 'v1', served: true, storage: true, schema, ...(subresources && { subresources }) },
-        { name: 'v1alpha1', served: true, storage: false, schema, ...(subresources && { subresources }) },
+        { name: 'v1', served: true, storage: true, schema, ...extra },
+        { name: 'v1alpha1', served: true, storage: false, schema, ...extra },
       ],
     },
-  };
+  });
 }
 
-/** The HTTP code of a client-node ApiException, or undefined for anything else. */
-export function apiCode(err: unknown): number | undefined {
-  return err instanceof ApiException ? (err.code as number) : undefined;
+/**
+ * A request body of a client-node model type. client-node declares its models as classes but
+ * sends plain JSON, so tests build plain objects; field names are checked by the emulator.
+ */
+export function model<T extends object>(Model: new () => T, plain: object): T {
+  return Object.assign(new Model(), plain);
+}
+
+/** A copy of a model object with some top-level fields replaced. */
+export function edited<T extends object>(obj: T, changes: object): T {
+  return Object.assign(structuredClone(obj), changes);
 }
 
 /** Awaits `promise` and returns the ApiException it rejects with (fails if it resolves). */
@@ -47,7 +55,7 @@ export async function rejection(promise: Promise<unknown>): Promise<ApiException
   try {
     await promise;
   } catch (err: unknown) {
-    if (err instanceof ApiException) return err as ApiException<unknown>;
+    if (err instanceof ApiException) return err;
     throw err;
   }
   throw new Error('expected the call to fail with an ApiException, but it succeeded');

@@ -11,7 +11,9 @@ const CR = { group: 'eraser.sh', version: 'v1', plural: 'imagelists' };
 /** Creates an ImageList owning one pod and one configmap; returns the owner reference. */
 async function ownerWithDependents(emu: Emulator, block = false): Promise<OwnerReference> {
   const kc = emu.kubeConfig();
-  await kc.makeApiClient(ApiextensionsV1Api).createCustomResourceDefinition({ body: imageListCrd() });
+  await kc
+    .makeApiClient(ApiextensionsV1Api)
+    .createCustomResourceDefinition({ body: imageListCrd() });
   const owner = (await kc.makeApiClient(CustomObjectsApi).createClusterCustomObject({
     ...CR,
     body: { apiVersion: 'eraser.sh/v1', kind: 'ImageList', metadata: { name: 'owner' }, spec: {} },
@@ -83,21 +85,35 @@ describe('garbage collection by ownerReferences', () => {
   test('a dependent with another live owner loses only the deleted owner reference', async () => {
     await withEmulator(async (emu) => {
       const ref = await ownerWithDependents(emu);
-      const other = emu.store.create('configmaps', { metadata: { name: 'other', namespace: 'default' } });
-      const otherRef = { apiVersion: 'v1', kind: 'ConfigMap', name: 'other', uid: other.metadata.uid ?? '' };
+      const other = emu.store.create('configmaps', {
+        metadata: { name: 'other', namespace: 'default' },
+      });
+      const otherRef = {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        name: 'other',
+        uid: other.metadata.uid ?? '',
+      };
       emu.store.update('pods', 'default', 'dep', (p) => {
         p.metadata.ownerReferences = [ref, otherRef];
       });
-      await emu.kubeConfig().makeApiClient(CustomObjectsApi).deleteClusterCustomObject({ ...CR, name: 'owner' });
+      await emu
+        .kubeConfig()
+        .makeApiClient(CustomObjectsApi)
+        .deleteClusterCustomObject({ ...CR, name: 'owner' });
       await emu.settled();
-      assert.deepEqual(emu.store.get('pods', 'default', 'dep')?.metadata.ownerReferences, [otherRef]);
+      assert.deepEqual(emu.store.get('pods', 'default', 'dep')?.metadata.ownerReferences, [
+        otherRef,
+      ]);
     });
   });
 
   test('an object whose only owner does not exist is collected', async () => {
     await withEmulator(async (emu) => {
       const ghost = { apiVersion: 'v1', kind: 'ConfigMap', name: 'ghost', uid: 'no-such-uid' };
-      emu.store.create('configmaps', { metadata: { name: 'orphan', namespace: 'default', ownerReferences: [ghost] } });
+      emu.store.create('configmaps', {
+        metadata: { name: 'orphan', namespace: 'default', ownerReferences: [ghost] },
+      });
       await emu.settled();
       assert.deepEqual(remaining(emu), []);
     });
@@ -124,7 +140,10 @@ describe('garbage collection by ownerReferences', () => {
     await withEmulator(
       async (emu) => {
         const core = emu.kubeConfig().makeApiClient(CoreV1Api);
-        await core.createNamespacedConfigMap({ namespace: 'eraser-system', body: { metadata: { name: 'c' } } });
+        await core.createNamespacedConfigMap({
+          namespace: 'eraser-system',
+          body: { metadata: { name: 'c' } },
+        });
         const terminating = await core.deleteNamespace({ name: 'eraser-system' });
         assert.equal((terminating as KubeObject)['status'] !== undefined, true);
         await emu.settled();

@@ -43,7 +43,9 @@ export class BackgroundControllers {
     private readonly registry: ResourceRegistry,
     private readonly log: Logger,
   ) {
-    this.unsubscribe = store.onChange((e) => this.observe(e));
+    this.unsubscribe = store.onChange((e) => {
+      this.observe(e);
+    });
   }
 
   stop(): void {
@@ -61,16 +63,25 @@ export class BackgroundControllers {
     const obj = event.object;
     const uid = obj.metadata.uid ?? '';
     if ((obj.metadata.ownerReferences ?? []).length > 0 && event.type !== 'DELETED') {
-      this.enqueue(() => this.attemptToDelete(event.resource, obj));
+      this.enqueue(() => {
+        this.attemptToDelete(event.resource, obj);
+      });
     }
     if (event.type === 'DELETED') {
       for (const dep of this.store.dependentsOf(uid)) {
-        this.enqueue(() => this.attemptToDelete(dep.resource, dep.object));
+        this.enqueue(() => {
+          this.attemptToDelete(dep.resource, dep.object);
+        });
       }
       for (const ref of obj.metadata.ownerReferences ?? []) {
-        this.enqueue(() => this.finishForeground(ref.uid));
+        this.enqueue(() => {
+          this.finishForeground(ref.uid);
+        });
       }
-      if (ns(obj) !== undefined) this.enqueue(() => this.finishNamespace(ns(obj) ?? ''));
+      if (ns(obj) !== undefined)
+        this.enqueue(() => {
+          this.finishNamespace(ns(obj) ?? '');
+        });
       return;
     }
     if (deleting(obj)) this.observeDeleting(event.resource, obj);
@@ -78,21 +89,33 @@ export class BackgroundControllers {
 
   private observeDeleting(resource: string, obj: KubeObject): void {
     const uid = obj.metadata.uid ?? '';
-    if (has(obj, ORPHAN)) this.enqueue(() => this.orphanDependents(resource, obj));
+    if (has(obj, ORPHAN))
+      this.enqueue(() => {
+        this.orphanDependents(resource, obj);
+      });
     if (has(obj, FOREGROUND)) {
       for (const dep of this.store.dependentsOf(uid)) {
-        this.enqueue(() => this.attemptToDelete(dep.resource, dep.object));
+        this.enqueue(() => {
+          this.attemptToDelete(dep.resource, dep.object);
+        });
       }
-      this.enqueue(() => this.finishForeground(uid));
+      this.enqueue(() => {
+        this.finishForeground(uid);
+      });
     }
-    if (resource === 'namespaces') this.enqueue(() => this.emptyNamespace(nameOf(obj)));
+    if (resource === 'namespaces')
+      this.enqueue(() => {
+        this.emptyNamespace(nameOf(obj));
+      });
   }
 
   private enqueue(task: Task): void {
     this.queue.push(task);
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => this.drain());
+    setImmediate(() => {
+      this.drain();
+    });
   }
 
   private drain(): void {
@@ -108,11 +131,10 @@ export class BackgroundControllers {
         }
       }
     }
-    if (!this.scheduled) {
-      const waiters = this.idleWaiters;
-      this.idleWaiters = [];
-      for (const resolve of waiters) resolve();
-    }
+    // Tasks may have scheduled another drain; waiting for it is harmless, the queue is empty.
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   /**
@@ -152,9 +174,11 @@ export class BackgroundControllers {
     if (found === undefined || !waiting(found.object)) return;
     const blocking = this.store
       .dependentsOf(ownerUid)
-      .filter((d) => (d.object.metadata.ownerReferences ?? []).some(
-        (r) => r.uid === ownerUid && r.blockOwnerDeletion === true,
-      ));
+      .filter((d) =>
+        (d.object.metadata.ownerReferences ?? []).some(
+          (r) => r.uid === ownerUid && r.blockOwnerDeletion === true,
+        ),
+      );
     if (blocking.length > 0) return;
     const owner = found.object;
     this.store.update(found.resource, ns(owner), nameOf(owner), (o) => {
@@ -167,7 +191,9 @@ export class BackgroundControllers {
     const uid = owner.metadata.uid ?? '';
     for (const dep of this.store.dependentsOf(uid)) {
       this.store.update(dep.resource, ns(dep.object), nameOf(dep.object), (o) => {
-        o.metadata.ownerReferences = (o.metadata.ownerReferences ?? []).filter((r) => r.uid !== uid);
+        o.metadata.ownerReferences = (o.metadata.ownerReferences ?? []).filter(
+          (r) => r.uid !== uid,
+        );
       });
     }
     this.store.update(resource, ns(owner), nameOf(owner), (o) => {
@@ -193,7 +219,11 @@ export class BackgroundControllers {
     const anyLeft = this.registry
       .all()
       .filter((r) => r.namespaced)
-      .some((rt) => this.store.list(rt.group === '' ? rt.plural : `${rt.plural}.${rt.group}`, namespace).length > 0);
+      .some(
+        (rt) =>
+          this.store.list(rt.group === '' ? rt.plural : `${rt.plural}.${rt.group}`, namespace)
+            .length > 0,
+      );
     if (anyLeft) return;
     this.store.update('namespaces', undefined, namespace, (o) => {
       const spec = isRecord(o['spec']) ? o['spec'] : {};

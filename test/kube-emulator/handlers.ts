@@ -2,7 +2,6 @@
 
 import { crdStatus, CRD_KEY, validateCrd } from './crds.js';
 import { ApiError, badRequest, conflict, invalid, notFound } from './errors.js';
-import { FOREGROUND, ORPHAN } from './gc.js';
 import {
   decodeObject,
   prepareCreate,
@@ -11,7 +10,12 @@ import {
   present,
 } from './objects.js';
 import { jsonPatch, mergePatch } from './patch.js';
-import { groupVersion, resourceKey, type ResourceRegistry, type ResourceType } from './resources.js';
+import {
+  groupVersion,
+  resourceKey,
+  type ResourceRegistry,
+  type ResourceType,
+} from './resources.js';
 import type { ResourceTarget } from './router.js';
 import { parseFieldSelector, parseLabelSelector, selects, type Selector } from './selectors.js';
 import type { ObjectStore } from './store.js';
@@ -65,7 +69,9 @@ function checkNamespace(ctx: HandlerContext, rt: ResourceType, obj: KubeObject, 
   }
   const given = obj.metadata.namespace;
   if (given !== undefined && given !== '' && given !== ns) {
-    throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    throw badRequest(
+      'the namespace of the provided object does not match the namespace sent on the request',
+    );
   }
   obj.metadata.namespace = ns ?? 'default';
 }
@@ -131,7 +137,11 @@ function sortKey(obj: KubeObject): string {
 function decodeContinue(token: string): ContinueToken {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
-    if (isRecord(parsed) && typeof parsed['rv'] === 'string' && typeof parsed['after'] === 'string') {
+    if (
+      isRecord(parsed) &&
+      typeof parsed['rv'] === 'string' &&
+      typeof parsed['after'] === 'string'
+    ) {
       return { rv: parsed['rv'], after: parsed['after'] };
     }
   } catch {
@@ -177,27 +187,38 @@ function checkIdentity(req: ApiRequest, obj: KubeObject): void {
   const { name, namespace, rt } = req.target;
   if (obj.metadata.name !== name) {
     throw badRequest(
-      `the name of the object (${String(obj.metadata.name)}) does not match the name on the URL (${String(name)})`,
+      `the name of the object (${String(obj.metadata.name)}) ` +
+        `does not match the name on the URL (${String(name)})`,
     );
   }
   const given = obj.metadata.namespace;
   if (rt.namespaced && given !== undefined && given !== '' && given !== namespace) {
-    throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+    throw badRequest(
+      'the namespace of the provided object does not match the namespace sent on the request',
+    );
   }
 }
 
 /** The common tail of update and patch: status/main split, hooks, precondition, commit. */
-function write(ctx: HandlerContext, req: ApiRequest, next: KubeObject, current: KubeObject): KubeObject {
+function write(
+  ctx: HandlerContext,
+  req: ApiRequest,
+  next: KubeObject,
+  current: KubeObject,
+): KubeObject {
   const { rt, subresource } = req.target;
   if (next.metadata.uid !== undefined && next.metadata.uid !== current.metadata.uid) {
     throw conflict(
       rt,
       requireName(req),
-      `Precondition failed: UID in precondition: ${next.metadata.uid}, UID in object meta: ${String(current.metadata.uid)}`,
+      `Precondition failed: UID in precondition: ${next.metadata.uid}, ` +
+        `UID in object meta: ${String(current.metadata.uid)}`,
     );
   }
   const prepared =
-    subresource === 'status' ? prepareStatusUpdate(next, current) : prepareUpdate(rt, next, current);
+    subresource === 'status'
+      ? prepareStatusUpdate(next, current)
+      : prepareUpdate(rt, next, current);
   if (subresource !== 'status') crdHook(ctx, rt, prepared);
   return ctx.store.put(key(rt), prepared);
 }
@@ -211,12 +232,18 @@ function update(ctx: HandlerContext, req: ApiRequest): ApiResponse {
     if (!rt.allowCreateOnUpdate || req.target.subresource !== undefined) {
       throw notFound(rt, requireName(req));
     }
-    return create(ctx, { ...req, body: { ...obj, metadata: { ...obj.metadata, resourceVersion: undefined } } });
+    return create(ctx, {
+      ...req,
+      body: { ...obj, metadata: { ...obj.metadata, resourceVersion: undefined } },
+    });
   }
   const rv = obj.metadata.resourceVersion;
   if (rt.custom && (rv === undefined || rv === '')) {
     throw invalid(rt.kind, rt.group, requireName(req), [
-      { field: 'metadata.resourceVersion', message: 'Invalid value: 0x0: must be specified for an update' },
+      {
+        field: 'metadata.resourceVersion',
+        message: 'Invalid value: 0x0: must be specified for an update',
+      },
     ]);
   }
   return { code: 200, body: present(write(ctx, req, obj, current), rt, version) };

@@ -60,6 +60,8 @@ export interface Emulator {
   settled(): Promise<void>;
   /** Number of watch streams currently open. */
   openWatches(): number;
+  /** Resolves once exactly `count` watch streams are open. */
+  watchesOpen(count: number): Promise<void>;
 }
 
 const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
@@ -95,7 +97,9 @@ function listen(server: Server): Promise<string> {
 
 function close(server: Server): Promise<void> {
   return new Promise((resolve) => {
-    server.close(() => resolve());
+    server.close(() => {
+      resolve();
+    });
     server.closeAllConnections();
   });
 }
@@ -108,14 +112,23 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   const store = new ObjectStore(registry, {
     historySize: opts.historySize ?? 1000,
     now,
-    onListenerError: (err) => log.error({ err }, 'store change listener failed'),
+    onListenerError: (err) => {
+      log.error({ err }, 'store change listener failed');
+    },
   });
   trackCrds(store, registry);
   const hub = new WatchHub(store, opts.bookmarkIntervalMs ?? 60_000);
   const controllers = new BackgroundControllers(store, registry, log);
   seedNamespaces(store, registry, opts.namespaces ?? []);
 
-  const ctx: HandlerContext = { store, registry, now, onResourceRemoved: (k) => hub.dropResource(k) };
+  const ctx: HandlerContext = {
+    store,
+    registry,
+    now,
+    onResourceRemoved: (k) => {
+      hub.dropResource(k);
+    },
+  };
   const faults = new Faults(() => hub.dropAll());
   const requestLog = new RequestLog();
   let url = '';
@@ -145,5 +158,6 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     requestLog,
     settled: () => controllers.idle(),
     openWatches: () => hub.openCount(),
+    watchesOpen: (count) => hub.whenOpen(count),
   };
 }

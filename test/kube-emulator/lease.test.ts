@@ -58,7 +58,11 @@ describe('leases for leader election', () => {
   test('a replace of a missing lease creates it, as the apiserver allows for leases', async () => {
     await withEmulator(async (emu) => {
       const api = emu.kubeConfig().makeApiClient(CoordinationV1Api);
-      const created = await api.replaceNamespacedLease({ name: NAME, namespace: NS, body: lease('a') });
+      const created = await api.replaceNamespacedLease({
+        name: NAME,
+        namespace: NS,
+        body: lease('a'),
+      });
       assert.equal(created.spec?.holderIdentity, 'a');
     });
   });

@@ -18,7 +18,7 @@ const NAME_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
 type Cause = { field: string; message: string };
 
-/** The object as served at `version`: apiVersion and kind set (list items of built-ins omit them). */
+/** The object as served at `version`, with apiVersion and kind (built-in list items omit them). */
 export function present(
   obj: KubeObject,
   rt: ResourceType,
@@ -82,7 +82,7 @@ function labelCauses(obj: KubeObject): Cause[] {
   for (const [key, value] of Object.entries(obj.metadata.labels ?? {})) {
     if (!isLabelKey(key)) causes.push({ field: 'metadata.labels', message: `bad key "${key}"` });
     if (typeof value !== 'string' || !isLabelValue(value)) {
-      causes.push({ field: `metadata.labels[${key}]`, message: `bad value ${String(value)}` });
+      causes.push({ field: `metadata.labels[${key}]`, message: `bad value ${value}` });
     }
   }
   return causes;
@@ -113,7 +113,9 @@ export function validate(rt: ResourceType, obj: KubeObject): void {
   const causes = [...nameCauses(rt, name), ...labelCauses(obj)];
   if (rt.group === '' && rt.plural === 'pods') {
     const spec = obj['spec'];
-    causes.push(...(isRecord(spec) ? containerCauses(spec) : [{ field: 'spec', message: 'Required' }]));
+    causes.push(
+      ...(isRecord(spec) ? containerCauses(spec) : [{ field: 'spec', message: 'Required' }]),
+    );
   }
   if (causes.length > 0) throw invalid(rt.kind, rt.group, name, causes);
 }

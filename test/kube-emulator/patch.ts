@@ -13,7 +13,7 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   if (!isRecord(patch)) return clone(patch);
   const out: Record<string, unknown> = isRecord(target) ? clone(target) : {};
   for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete out[key];
+    if (value === null) Reflect.deleteProperty(out, key);
     else out[key] = mergePatch(out[key], value);
   }
   return out;
@@ -107,7 +107,7 @@ function remove(doc: unknown, path: string[]): unknown {
   if (path.length === 0) throw cannotApply('cannot remove the whole document');
   const { parent, token } = parentOf(doc, path);
   if (Array.isArray(parent)) parent.splice(arrayIndex(token, parent.length, false), 1);
-  else if (isRecord(parent) && Object.hasOwn(parent, token)) delete parent[token];
+  else if (isRecord(parent) && Object.hasOwn(parent, token)) Reflect.deleteProperty(parent, token);
   else throw cannotApply(`path /${path.join('/')} does not exist`);
   return doc;
 }

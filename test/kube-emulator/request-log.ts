@@ -31,7 +31,9 @@ export class RequestLog {
   /** How many requests match; either filter may be omitted. */
   count(resource?: string, verb?: Verb): number {
     return this.list.filter(
-      (e) => (resource === undefined || e.resource === resource) && (verb === undefined || e.verb === verb),
+      (e) =>
+        (resource === undefined || e.resource === resource) &&
+        (verb === undefined || e.verb === verb),
     ).length;
   }
 

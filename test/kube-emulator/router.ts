@@ -22,7 +22,8 @@ export interface ResourceTarget {
   subresource: string | undefined;
 }
 
-export type Route = { type: 'discovery'; target: DiscoveryTarget } | { type: 'resource'; target: ResourceTarget };
+export type Route =
+  { type: 'discovery'; target: DiscoveryTarget } | { type: 'resource'; target: ResourceTarget };
 
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
@@ -37,7 +38,8 @@ function discovery(parts: string[]): DiscoveryTarget | undefined {
   if (a === 'api' && parts.length === 2) return { kind: 'resources', group: '', version: b ?? '' };
   if (a === 'apis' && parts.length === 1) return { kind: 'groups' };
   if (a === 'apis' && parts.length === 2) return { kind: 'group', group: b ?? '' };
-  if (a === 'apis' && parts.length === 3) return { kind: 'resources', group: b ?? '', version: c ?? '' };
+  if (a === 'apis' && parts.length === 3)
+    return { kind: 'resources', group: b ?? '', version: c ?? '' };
   return undefined;
 }
 
@@ -51,7 +53,11 @@ interface Located {
 function locate(rest: string[]): Located | undefined {
   let parts = rest;
   let namespace: string | undefined;
-  if (parts[0] === 'namespaces' && parts.length > 2 && !NAMESPACE_SUBRESOURCES.has(parts[2] ?? '')) {
+  if (
+    parts[0] === 'namespaces' &&
+    parts.length > 2 &&
+    !NAMESPACE_SUBRESOURCES.has(parts[2] ?? '')
+  ) {
     namespace = parts[1];
     parts = parts.slice(2);
   }
@@ -90,7 +96,10 @@ export function route(
   query: URLSearchParams,
   registry: ResourceRegistry,
 ): Route {
-  const parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  const parts = pathname
+    .split('/')
+    .filter((p) => p !== '')
+    .map(decodeURIComponent);
   const found = discovery(parts);
   if (found !== undefined) return { type: 'discovery', target: found };
 
@@ -108,7 +117,10 @@ export function route(
   const loc = locate(rest);
   const rt = loc === undefined ? undefined : registry.find(group, version, loc.plural);
   if (loc === undefined || rt === undefined) throw noSuchPath();
-  return { type: 'resource', target: checked(rt, version, loc, method, legacyWatch || isWatch(query)) };
+  return {
+    type: 'resource',
+    target: checked(rt, version, loc, method, legacyWatch || isWatch(query)),
+  };
 }
 
 function checked(
@@ -128,11 +140,26 @@ function checked(
     throw noSuchPath();
   }
   if (loc.subresource !== undefined && !['get', 'update', 'patch'].includes(verb)) {
-    throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on ${rt.plural}/status`);
+    throw new ApiError(
+      405,
+      'MethodNotAllowed',
+      `the server does not allow this method on ${rt.plural}/status`,
+    );
   }
   if (rt.namespaced && loc.namespace === undefined && !['list', 'watch'].includes(verb)) {
     if (loc.name !== undefined && verb === 'get') throw noSuchPath();
-    throw new ApiError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+    throw new ApiError(
+      405,
+      'MethodNotAllowed',
+      `the server does not allow this method on the requested resource`,
+    );
   }
-  return { rt, version, verb, namespace: loc.namespace, name: loc.name, subresource: loc.subresource };
+  return {
+    rt,
+    version,
+    verb,
+    namespace: loc.namespace,
+    name: loc.name,
+    subresource: loc.subresource,
+  };
 }

@@ -62,7 +62,9 @@ function checkKey(key: string, selector: string): string {
 
 function checkValue(value: string, selector: string): string {
   if (!isLabelValue(value)) {
-    throw badRequest(`unable to parse requirement: invalid label value "${value}" in "${selector}"`);
+    throw badRequest(
+      `unable to parse requirement: invalid label value "${value}" in "${selector}"`,
+    );
   }
   return value;
 }
@@ -73,7 +75,9 @@ function parseRequirement(raw: string, selector: string): LabelRequirement {
   if (set !== null) {
     const [, key = '', op = '', list = ''] = set;
     if (list.trim() === '') {
-      throw badRequest(`unable to parse requirement: empty value set for "${key}" in "${selector}"`);
+      throw badRequest(
+        `unable to parse requirement: empty value set for "${key}" in "${selector}"`,
+      );
     }
     const values = list.split(',').map((v) => checkValue(v.trim(), selector));
     return { key: checkKey(key, selector), operator: op === 'in' ? 'in' : 'notin', values };
@@ -94,7 +98,9 @@ function comparison(match: RegExpExecArray, selector: string): LabelRequirement 
   checkKey(key, selector);
   if (op === '>' || op === '<') {
     if (!/^-?\d+$/.test(value)) {
-      throw badRequest(`unable to parse requirement: "${value}" is not an integer in "${selector}"`);
+      throw badRequest(
+        `unable to parse requirement: "${value}" is not an integer in "${selector}"`,
+      );
     }
     return { key, operator: op, values: [value] };
   }
@@ -176,7 +182,10 @@ function parseFieldTerm(term: string, allowed: readonly string[]): FieldRequirem
 }
 
 /** Parses a field selector, accepting only `allowed` field paths. */
-export function parseFieldSelector(selector: string, allowed: readonly string[]): FieldRequirement[] {
+export function parseFieldSelector(
+  selector: string,
+  allowed: readonly string[],
+): FieldRequirement[] {
   if (selector.trim() === '') return [];
   return splitUnescaped(selector, ',').map((term) => parseFieldTerm(term, allowed));
 }

@@ -50,26 +50,39 @@ function decodeBody(text: string, type: string, verb: string): unknown {
     throw new ApiError(
       415,
       'UnsupportedMediaType',
-      `the body of the request was in an unknown format - accepted media types include: ${JSON_TYPE}`,
+      'the body of the request was in an unknown format - accepted media types include: ' +
+        JSON_TYPE,
     );
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (err: unknown) {
-    throw badRequest(`the request body is not valid JSON: ${err instanceof Error ? err.message : ''}`);
+    throw badRequest(
+      `the request body is not valid JSON: ${err instanceof Error ? err.message : ''}`,
+    );
   }
 }
 
-function send(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  code: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   const type = typeof body === 'string' ? 'text/plain; charset=utf-8' : JSON_TYPE;
-  res.writeHead(code, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(text), ...headers });
+  res.writeHead(code, {
+    'Content-Type': type,
+    'Content-Length': Buffer.byteLength(text),
+    ...headers,
+  });
   res.end(text);
 }
 
 function sendError(res: ServerResponse, err: ApiError): void {
   const retry = err.details?.retryAfterSeconds;
-  const headers: Record<string, string> = retry === undefined ? {} : { 'Retry-After': String(retry) };
+  const headers: Record<string, string> =
+    retry === undefined ? {} : { 'Retry-After': String(retry) };
   send(res, err.httpCode, err.toStatus(), headers);
 }
 
@@ -86,7 +99,12 @@ function timeoutOf(query: URLSearchParams): number | undefined {
   return Number(raw);
 }
 
-function startWatch(parts: ServerParts, target: ResourceTarget, query: URLSearchParams, res: ServerResponse): void {
+function startWatch(
+  parts: ServerParts,
+  target: ResourceTarget,
+  query: URLSearchParams,
+  res: ServerResponse,
+): void {
   parts.hub.open(
     {
       rt: target.rt,
@@ -158,7 +176,11 @@ function logEntry(
 }
 
 /** Serves one HTTP request; never rejects (every failure becomes a Status response). */
-export async function serve(parts: ServerParts, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function serve(
+  parts: ServerParts,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://emulator');
   let target: ResourceTarget | undefined;
   try {
@@ -170,8 +192,12 @@ export async function serve(parts: ServerParts, req: IncomingMessage, res: Serve
       await serveResource(parts, found.target, req, res, url.searchParams);
     }
   } catch (err: unknown) {
-    const apiErr = err instanceof ApiError ? err : internalError(err instanceof Error ? err.message : String(err));
-    if (!(err instanceof ApiError)) parts.log.error({ err, path: url.pathname }, 'emulator handler failed');
+    const apiErr =
+      err instanceof ApiError
+        ? err
+        : internalError(err instanceof Error ? err.message : String(err));
+    if (!(err instanceof ApiError))
+      parts.log.error({ err, path: url.pathname }, 'emulator handler failed');
     if (res.headersSent) res.end();
     else sendError(res, apiErr);
   }

@@ -67,7 +67,11 @@ export class ObjectStore {
     return String(this.revision);
   }
 
-  /** A copy of one object, or undefined. `namespace` is ignored for cluster-scoped keys. */
+  /**
+   * A copy of one object, or undefined. `namespace` is ignored for cluster-scoped keys.
+   * `T` lets simulators name the shape they expect (e.g. V1Pod); the store does not check it.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
   get<T extends KubeObject = KubeObject>(
     resource: string,
     namespace: string | undefined,
@@ -89,7 +93,7 @@ export class ObjectStore {
    * Creates an object: fills uid, creationTimestamp and resourceVersion, emits ADDED.
    * Throws an AlreadyExists `ApiError` when the name is taken.
    */
-  create<T extends KubeObject>(resource: string, input: T): T {
+  create<T extends KubeObject>(resource: string, input: T): T & KubeObject {
     const rt = this.type(resource);
     const obj = clone(input);
     const ns = this.nsFor(resource, obj.metadata.namespace);
@@ -99,7 +103,7 @@ export class ObjectStore {
     obj.metadata.creationTimestamp = formatTime(this.options.now());
     if (ns === undefined) delete obj.metadata.namespace;
     else obj.metadata.namespace = ns;
-    return this.commit(resource, 'ADDED', obj, undefined) as T;
+    return this.commit(resource, 'ADDED', obj, undefined) as T & KubeObject;
   }
 
   /**
@@ -108,7 +112,7 @@ export class ObjectStore {
    * (uid, creationTimestamp, deletionTimestamp) keep their stored values. A write that changes
    * nothing commits nothing. Clearing the last finalizer of an object being deleted deletes it.
    */
-  put<T extends KubeObject>(resource: string, input: T): T {
+  put<T extends KubeObject>(resource: string, input: T): T & KubeObject {
     const rt = this.type(resource);
     const ns = this.nsFor(resource, input.metadata.namespace);
     const current = this.bucket(resource).get(slot(ns, nameOf(input)));
@@ -121,8 +125,7 @@ export class ObjectStore {
     const obj = carrySystemFields(clone(input), current);
     if (jsonEqual(obj, current)) return clone(current) as T;
 
-    const finished =
-      obj.metadata.deletionTimestamp !== undefined && !hasFinalizers(resource, obj);
+    const finished = obj.metadata.deletionTimestamp !== undefined && !hasFinalizers(resource, obj);
     return this.commit(resource, finished ? 'DELETED' : 'MODIFIED', obj, current) as T;
   }
 
@@ -351,6 +354,6 @@ function carrySystemFields(obj: KubeObject, current: KubeObject): KubeObject {
 }
 
 function setOrDelete(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (value === undefined) delete target[key];
+  if (value === undefined) Reflect.deleteProperty(target, key);
   else target[key] = value;
 }

@@ -58,14 +58,7 @@ export interface StoreEvent {
 
 /** The Kubernetes API verbs, as audit logs and RBAC name them. */
 export type Verb =
-  | 'get'
-  | 'list'
-  | 'watch'
-  | 'create'
-  | 'update'
-  | 'patch'
-  | 'delete'
-  | 'deletecollection';
+  'get' | 'list' | 'watch' | 'create' | 'update' | 'patch' | 'delete' | 'deletecollection';
 
 /** Deep copy of a JSON value (objects here are always JSON-compatible). */
 export function clone<T>(value: T): T {

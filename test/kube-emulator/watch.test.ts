@@ -41,13 +41,27 @@ describe('watch through client-node', () => {
       const core = emu.kubeConfig().makeApiClient(CoreV1Api);
       const list = await core.listNamespacedConfigMap({ namespace: 'default' });
       const w = await watch(emu, { resourceVersion: list.metadata?.resourceVersion ?? '' });
-      const cm = await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'a' } } });
-      await core.replaceNamespacedConfigMap({ name: 'a', namespace: 'default', body: { ...cm, data: { k: 'v' } } });
+      const cm = await core.createNamespacedConfigMap({
+        namespace: 'default',
+        body: { metadata: { name: 'a' } },
+      });
+      await core.replaceNamespacedConfigMap({
+        name: 'a',
+        namespace: 'default',
+        body: { ...cm, data: { k: 'v' } },
+      });
       await core.deleteNamespacedConfigMap({ name: 'a', namespace: 'default' });
       await w.events.waitFor(named('DELETED', 'a'));
-      assert.deepEqual(w.events.items.map((e) => e.type), ['ADDED', 'MODIFIED', 'DELETED']);
+      assert.deepEqual(
+        w.events.items.map((e) => e.type),
+        ['ADDED', 'MODIFIED', 'DELETED'],
+      );
       const versions = w.events.items.map((e) => Number(e.object.metadata.resourceVersion));
-      assert.deepEqual([...versions].sort((x, y) => x - y), versions, 'versions increase');
+      assert.deepEqual(
+        [...versions].sort((x, y) => x - y),
+        versions,
+        'versions increase',
+      );
       assert.equal(w.events.items[1]?.object.kind, 'ConfigMap');
       w.stop();
     });
@@ -66,8 +80,14 @@ describe('watch through client-node', () => {
     await withEmulator(async (emu) => {
       const core = emu.kubeConfig().makeApiClient(CoreV1Api);
       const start = emu.store.resourceVersion();
-      await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'a' } } });
-      await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'b' } } });
+      await core.createNamespacedConfigMap({
+        namespace: 'default',
+        body: { metadata: { name: 'a' } },
+      });
+      await core.createNamespacedConfigMap({
+        namespace: 'default',
+        body: { metadata: { name: 'b' } },
+      });
       await core.deleteNamespacedConfigMap({ name: 'a', namespace: 'default' });
       const w = await watch(emu, { resourceVersion: start });
       await w.events.waitFor(named('DELETED', 'a'));
@@ -83,7 +103,10 @@ describe('watch through client-node', () => {
         const core = emu.kubeConfig().makeApiClient(CoreV1Api);
         const start = emu.store.resourceVersion();
         for (const name of ['a', 'b', 'c']) {
-          await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name } } });
+          await core.createNamespacedConfigMap({
+            namespace: 'default',
+            body: { metadata: { name } },
+          });
         }
         const w = await watch(emu, { resourceVersion: start });
         const error = await w.events.waitFor((e) => e.type === 'ERROR');
@@ -98,8 +121,14 @@ describe('watch through client-node', () => {
   test('a label selector turns label changes into ADDED and DELETED for the watcher', async () => {
     await withEmulator(async (emu) => {
       const core = emu.kubeConfig().makeApiClient(CoreV1Api);
-      const w = await watch(emu, { resourceVersion: emu.store.resourceVersion(), labelSelector: 'pick=yes' });
-      const cm = await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'a' } } });
+      const w = await watch(emu, {
+        resourceVersion: emu.store.resourceVersion(),
+        labelSelector: 'pick=yes',
+      });
+      const cm = await core.createNamespacedConfigMap({
+        namespace: 'default',
+        body: { metadata: { name: 'a' } },
+      });
       const picked = await core.replaceNamespacedConfigMap({
         name: 'a',
         namespace: 'default',
@@ -111,7 +140,10 @@ describe('watch through client-node', () => {
         body: { ...picked, metadata: { ...picked.metadata, labels: {} } },
       });
       await w.events.waitFor(named('DELETED', 'a'));
-      assert.deepEqual(w.events.items.map((e) => e.type), ['ADDED', 'DELETED']);
+      assert.deepEqual(
+        w.events.items.map((e) => e.type),
+        ['ADDED', 'DELETED'],
+      );
       w.stop();
     });
   });
@@ -120,7 +152,10 @@ describe('watch through client-node', () => {
     await withEmulator(async (emu) => {
       const core = emu.kubeConfig().makeApiClient(CoreV1Api);
       const w = await watch(emu, { fieldSelector: 'spec.nodeName=n2' }, '/api/v1/pods');
-      for (const [name, nodeName] of [['p1', 'n1'], ['p2', 'n2']] as const) {
+      for (const [name, nodeName] of [
+        ['p1', 'n1'],
+        ['p2', 'n2'],
+      ] as const) {
         await core.createNamespacedPod({
           namespace: 'default',
           body: { metadata: { name }, spec: { nodeName, containers: [{ name: 'c', image: 'x' }] } },
@@ -128,7 +163,10 @@ describe('watch through client-node', () => {
       }
       emu.store.update('pods', 'default', 'p2', (p) => (p['status'] = { phase: 'Running' }));
       await w.events.waitFor(named('MODIFIED', 'p2'));
-      assert.deepEqual(w.events.items.map((e) => e.object.metadata.name), ['p2', 'p2']);
+      assert.deepEqual(
+        w.events.items.map((e) => e.object.metadata.name),
+        ['p2', 'p2'],
+      );
       w.stop();
     });
   });
@@ -136,7 +174,10 @@ describe('watch through client-node', () => {
   test('allowWatchBookmarks brings BOOKMARK events carrying the current resourceVersion', async () => {
     await withEmulator(
       async (emu) => {
-        const w = await watch(emu, { resourceVersion: emu.store.resourceVersion(), allowWatchBookmarks: true });
+        const w = await watch(emu, {
+          resourceVersion: emu.store.resourceVersion(),
+          allowWatchBookmarks: true,
+        });
         const bookmark = await w.events.waitFor((e) => e.type === 'BOOKMARK');
         assert.equal(bookmark.object.metadata.resourceVersion, emu.store.resourceVersion());
         w.stop();
@@ -147,7 +188,10 @@ describe('watch through client-node', () => {
 
   test('timeoutSeconds ends the stream cleanly', async () => {
     await withEmulator(async (emu) => {
-      const w = await watch(emu, { resourceVersion: emu.store.resourceVersion(), timeoutSeconds: 1 });
+      const w = await watch(emu, {
+        resourceVersion: emu.store.resourceVersion(),
+        timeoutSeconds: 1,
+      });
       assert.equal(await w.done, null);
       assert.equal(emu.openWatches(), 0);
     });

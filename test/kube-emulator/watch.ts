@@ -55,18 +55,27 @@ function parseVersion(value: string): number {
 
 export class WatchHub {
   private readonly watchers = new Set<Watcher>();
+  private countWaiters: { count: number; resolve: () => void }[] = [];
   private readonly unsubscribe: () => void;
 
   constructor(
     private readonly store: ObjectStore,
     private readonly bookmarkIntervalMs: number,
   ) {
-    this.unsubscribe = store.onChange((event) => this.dispatch(event));
+    this.unsubscribe = store.onChange((event) => {
+      this.dispatch(event);
+    });
   }
 
   /** Number of watch streams currently open. */
   openCount(): number {
     return this.watchers.size;
+  }
+
+  /** Resolves once exactly `count` streams are open (e.g. "the informer is watching"). */
+  whenOpen(count: number): Promise<void> {
+    if (this.watchers.size === count) return Promise.resolve();
+    return new Promise((resolve) => this.countWaiters.push({ count, resolve }));
   }
 
   /** Starts a watch stream on `res`; throws ApiError (before any byte is sent) on bad input. */
@@ -84,9 +93,19 @@ export class WatchHub {
     }
     const watcher: Watcher = { request, key, res, timers: [] };
     this.watchers.add(watcher);
-    res.on('close', () => this.forget(watcher));
+    res.on('close', () => {
+      this.forget(watcher);
+    });
     this.sendStart(watcher, replay);
     this.arm(watcher);
+    this.notifyCount();
+  }
+
+  private notifyCount(): void {
+    const size = this.watchers.size;
+    const ready = this.countWaiters.filter((w) => w.count === size);
+    this.countWaiters = this.countWaiters.filter((w) => w.count !== size);
+    for (const w of ready) w.resolve();
   }
 
   /** Ends every open stream cleanly, as an apiserver restart or idle proxy would. */
@@ -123,11 +142,15 @@ export class WatchHub {
   private arm(watcher: Watcher): void {
     const { request } = watcher;
     if (request.allowBookmarks) {
-      const timer = setInterval(() => this.sendBookmark(watcher, undefined), this.bookmarkIntervalMs);
+      const timer = setInterval(() => {
+        this.sendBookmark(watcher, undefined);
+      }, this.bookmarkIntervalMs);
       watcher.timers.push(timer);
     }
     if (request.timeoutSeconds !== undefined) {
-      const timer = setTimeout(() => this.end(watcher), request.timeoutSeconds * 1000);
+      const timer = setTimeout(() => {
+        this.end(watcher);
+      }, request.timeoutSeconds * 1000);
       watcher.timers.push(timer);
     }
   }
@@ -174,6 +197,6 @@ export class WatchHub {
   private forget(watcher: Watcher): void {
     for (const timer of watcher.timers) clearTimeout(timer);
     watcher.timers = [];
-    this.watchers.delete(watcher);
+    if (this.watchers.delete(watcher)) this.notifyCount();
   }
 }

@@ -20,17 +20,6 @@ export function normaliseEntryPath(raw: string): string | undefined {
   return parts.join('/');
 }
 
-/** Resolves a link target against the link's folder; `..` stops at the root, as in a chroot. */
-export function resolveLinkTarget(linkPath: string, target: string): string {
-  const parts = target.startsWith('/') ? [] : parentOf(linkPath).split('/').filter(Boolean);
-  for (const part of target.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') parts.pop();
-    else parts.push(part);
-  }
-  return parts.join('/');
-}
-
 export function parentOf(path: string): string {
   const slash = path.lastIndexOf('/');
   return slash < 0 ? '' : path.slice(0, slash);
