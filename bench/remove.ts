@@ -22,8 +22,8 @@ import {
   type TestNode,
 } from '../test/harness/index.js';
 
-// The compiled CLI, as the worker pod runs it: `npm run build` first (npm run bench does).
-const ENTRY = fileURLToPath(new URL('../dist/cli/entry.js', import.meta.url));
+// The installed CLI with its V8 flags, as users and the worker pod run it (needs npm run build).
+const ENTRY = fileURLToPath(new URL('../bin/eraser.js', import.meta.url));
 
 const { values } = parseArgs({
   options: {
@@ -121,7 +121,7 @@ function cliRun(node: TestNode): Promise<CliFigures> {
   const args = ['run', '-r', node.endpoint, '-a', '-c', String(CONCURRENCY), '-o', 'json'];
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [ENTRY, ...args]);
+    const child = spawn(ENTRY, args);
     let stderr = '';
     child.stdout.resume();
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

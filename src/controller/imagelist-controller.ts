@@ -37,7 +37,8 @@ export class ImageListController {
     const jobs = this.ctx.cache.jobs.values().filter((j) => ownedBy(list, j));
     const running = jobs.find(isActive);
     if (running !== undefined) return { outcome: 'job-running', details: { job: running.name } };
-    if ((list.status?.observedGeneration ?? -1) >= list.generation) return { outcome: 'up-to-date' };
+    if ((list.status?.observedGeneration ?? -1) >= list.generation)
+      return { outcome: 'up-to-date' };
     if (jobs.some((j) => jobGeneration(j) === list.generation && !j.deleting)) {
       return { outcome: 'job-finished-reporting' };
     }
@@ -58,7 +59,11 @@ export class ImageListController {
   }
 
   /** No job for a spec that cannot run; an empty list counts as done. */
-  private async reject(list: ImageListInfo, reason: string, message: string): Promise<ReconcileResult> {
+  private async reject(
+    list: ImageListInfo,
+    reason: string,
+    message: string,
+  ): Promise<ReconcileResult> {
     const succeeded = reason === 'NothingToRemove';
     const counts = { desired: 0, succeeded: 0, failed: 0, skipped: 0 };
     const status = listStatus(
@@ -67,7 +72,12 @@ export class ImageListController {
       this.ctx.now(),
     );
     await this.ctx.api.patchCustomStatus(IMAGE_LISTS, list.name, status);
-    const target = { apiVersion: 'eraser.sh/v1', kind: 'ImageList', name: list.name, uid: list.uid };
+    const target = {
+      apiVersion: 'eraser.sh/v1',
+      kind: 'ImageList',
+      name: list.name,
+      uid: list.uid,
+    };
     this.ctx.events.record(target, succeeded ? 'Normal' : 'Warning', reason, message);
     return { outcome: 'rejected', details: { reason } };
   }

@@ -77,7 +77,10 @@ export class JobController {
     run.abort.abort();
     this.runs.delete(name);
     if (!run.accounted && run.plan !== undefined) {
-      this.ctx.log.info({ job: name, deleting: job?.deleting === true }, 'job stopped before it finished');
+      this.ctx.log.info(
+        { job: name, deleting: job?.deleting === true },
+        'job stopped before it finished',
+      );
       this.ctx.metrics.jobs.inc({ type: run.plan.kind, phase: 'Cancelled' });
     }
     this.hooks.released();
@@ -95,7 +98,8 @@ export class JobController {
     const built = buildPlan(this.ctx, job);
     if (!built.ok) return built;
     const body = planConfigMap(job, namespace, built.plan, built.images, built.exclusions);
-    if ((await api.createConfigMap(namespace, body)) === 'exists') return this.load(job, run, false);
+    if ((await api.createConfigMap(namespace, body)) === 'exists')
+      return this.load(job, run, false);
     run.plan = built.plan;
     return { ok: true, run };
   }
@@ -142,7 +146,8 @@ export class JobController {
     // A superseded job's list already asks for a newer run; that run reports instead.
     if (reason === 'Superseded') run.listInformed = true;
     await this.reporter.finished(job, run);
-    const deleteAfterMs = this.ctx.now() + this.ctx.config().manager.imageJob.cleanup.delayOnFailureMs;
+    const deleteAfterMs =
+      this.ctx.now() + this.ctx.config().manager.imageJob.cleanup.delayOnFailureMs;
     const deleteAfter = new Date(deleteAfterMs).toISOString();
     await this.ctx.api.patchCustomStatus(IMAGE_JOBS, job.name, {
       phase: 'Failed',
@@ -301,7 +306,12 @@ export class JobController {
     return { outcome: 'deleted' };
   }
 
-  private jobEvent(job: JobInfo, type: 'Normal' | 'Warning', reason: string, message: string): void {
+  private jobEvent(
+    job: JobInfo,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+  ): void {
     const target = { apiVersion: JOB_API_VERSION, kind: 'ImageJob', name: job.name, uid: job.uid };
     this.ctx.events.record(target, type, reason, message);
   }

@@ -44,14 +44,21 @@ function manualImages(ctx: ManagerContext, job: JobInfo): PlanResult | readonly 
   return check.ok ? check.images : refuse(check.reason, check.message);
 }
 
-function settings(ctx: ManagerContext): JobSettings {
+/** A scan may take the scanner's whole budget; the pod gets that plus room to remove. */
+function runTimeoutMs(ctx: ManagerContext, kind: JobKind): number {
+  const { scanner } = ctx.config().components;
+  if (kind === 'manual' || !scanner.enabled) return ctx.timeouts.runMs;
+  return Math.max(ctx.timeouts.runMs, scanner.config.timeout.totalMs + 10 * 60_000);
+}
+
+function settings(ctx: ManagerContext, kind: JobKind): JobSettings {
   const { imageJob } = ctx.config().manager;
   return {
     successRatio: imageJob.successRatio,
     delayOnSuccessMs: imageJob.cleanup.delayOnSuccessMs,
     delayOnFailureMs: imageJob.cleanup.delayOnFailureMs,
     startTimeoutMs: ctx.timeouts.startMs,
-    runTimeoutMs: ctx.timeouts.runMs,
+    runTimeoutMs: runTimeoutMs(ctx, kind),
   };
 }
 
@@ -73,7 +80,7 @@ function template(
       args: pipeline.args,
       container: pipeline.container,
       exclusionFiles: exclusions.map((f) => ({ key: f.key, path: f.path })),
-      options: ctx.worker,
+      options: { ...ctx.worker, runTimeoutMs: runTimeoutMs(ctx, kind) },
     });
   } catch (err: unknown) {
     return refuse('RuntimeAddressInvalid', errorMessage(err));
@@ -106,7 +113,7 @@ export function buildPlan(ctx: ManagerContext, job: JobInfo): PlanResult {
     kind,
     targets: nodes.targets,
     skipped: nodes.skipped.length,
-    settings: settings(ctx),
+    settings: settings(ctx, kind),
     template: pod as V1Pod,
   };
   const base = { ok: true as const, plan, exclusions: snapshot.files };

@@ -99,14 +99,19 @@ export class LeaderElector {
     })();
   }
 
+  /** Stops acquiring and renewing (the lease stays ours until `release` or expiry). */
+  cancel(): void {
+    this.stop.abort();
+  }
+
   /** Stops renewing and, if leading, hands the lease back so a peer need not wait it out. */
-  async close(): Promise<void> {
+  async release(): Promise<void> {
     this.stop.abort();
     await this.renewing;
     if (!this.leading) return;
     this.leading = false;
     try {
-      await this.release();
+      await this.giveBack();
     } catch (err: unknown) {
       this.log.warn({ err }, 'lease not released; a peer takes over when it expires');
     }
@@ -116,7 +121,7 @@ export class LeaderElector {
     return Math.round(this.options.retryPeriodMs * (1 + Math.random() * 0.2));
   }
 
-  private async release(): Promise<void> {
+  private async giveBack(): Promise<void> {
     const { namespace, leaseName } = this.options;
     const lease = await this.api.readLease(namespace, leaseName);
     if (lease?.spec?.holderIdentity !== this.options.identity) return;
@@ -149,7 +154,10 @@ export class LeaderElector {
 
   private async create(): Promise<boolean> {
     const { namespace, leaseName } = this.options;
-    const body: V1Lease = { metadata: { name: leaseName, namespace }, spec: this.spec(0, new Date()) };
+    const body: V1Lease = {
+      metadata: { name: leaseName, namespace },
+      spec: this.spec(0, new Date()),
+    };
     await this.api.createLease(namespace, body);
     return true;
   }

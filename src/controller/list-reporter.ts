@@ -65,8 +65,18 @@ export class ListReporter {
     this.event(list, type, result.succeeded ? 'Succeeded' : 'Failed', result.message);
   }
 
-  private event(list: ImageListInfo, type: 'Normal' | 'Warning', reason: string, msg: string): void {
-    const target = { apiVersion: LIST_API_VERSION, kind: 'ImageList', name: list.name, uid: list.uid };
+  private event(
+    list: ImageListInfo,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    msg: string,
+  ): void {
+    const target = {
+      apiVersion: LIST_API_VERSION,
+      kind: 'ImageList',
+      name: list.name,
+      uid: list.uid,
+    };
     this.ctx.events.record(target, type, reason, msg);
   }
 }

@@ -80,7 +80,10 @@ export function checkImages(images: unknown): ImagesCheck {
   const entries = images as string[];
   const bad = entries.filter((entry) => entry.trim() !== '*' && !isReference(entry.trim()));
   if (bad.length > 0) {
-    const shown = bad.slice(0, SHOWN).map((b) => JSON.stringify(b)).join(', ');
+    const shown = bad
+      .slice(0, SHOWN)
+      .map((b) => JSON.stringify(b))
+      .join(', ');
     const more = bad.length > SHOWN ? ` and ${bad.length - SHOWN} more` : '';
     const message = `spec.images has entries that are not image references: ${shown}${more}`;
     return { ok: false, reason: 'InvalidImages', message };

@@ -14,7 +14,10 @@ export interface NodePlan {
 }
 
 /** A selector from the config: a label key (`key`, the label must exist) or `key=value`. */
-export function selectorMatches(selector: string, labels: Readonly<Record<string, string>>): boolean {
+export function selectorMatches(
+  selector: string,
+  labels: Readonly<Record<string, string>>,
+): boolean {
   const eq = selector.indexOf('=');
   if (eq < 0) return Object.hasOwn(labels, selector);
   const key = selector.slice(0, eq);

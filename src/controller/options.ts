@@ -74,7 +74,12 @@ export interface ResolvedOptions {
 
 const MINUTE = 60_000;
 
-function positive(option: string, value: number | undefined, fallback: number, max: number): number {
+function positive(
+  option: string,
+  value: number | undefined,
+  fallback: number,
+  max: number,
+): number {
   if (value === undefined) return fallback;
   if (!Number.isFinite(value) || value <= 0 || value > max) {
     throw new ManagerOptionError(option, value, `a number above 0 and at most ${max}`);
@@ -93,9 +98,24 @@ function leaderOf(opts: ManagerOptions, identity: string): ResolvedOptions['lead
   const resolved = {
     leaseName: le.leaseName ?? 'eraser-manager-leader',
     identity: le.identity ?? identity,
-    leaseDurationMs: positive('leaseDurationMs', le.leaseDurationMs, DEFAULT_LEADER_TIMING.leaseDurationMs, 3_600_000),
-    renewDeadlineMs: positive('renewDeadlineMs', le.renewDeadlineMs, DEFAULT_LEADER_TIMING.renewDeadlineMs, 3_600_000),
-    retryPeriodMs: positive('retryPeriodMs', le.retryPeriodMs, DEFAULT_LEADER_TIMING.retryPeriodMs, 3_600_000),
+    leaseDurationMs: positive(
+      'leaseDurationMs',
+      le.leaseDurationMs,
+      DEFAULT_LEADER_TIMING.leaseDurationMs,
+      3_600_000,
+    ),
+    renewDeadlineMs: positive(
+      'renewDeadlineMs',
+      le.renewDeadlineMs,
+      DEFAULT_LEADER_TIMING.renewDeadlineMs,
+      3_600_000,
+    ),
+    retryPeriodMs: positive(
+      'retryPeriodMs',
+      le.retryPeriodMs,
+      DEFAULT_LEADER_TIMING.retryPeriodMs,
+      3_600_000,
+    ),
   };
   if (resolved.renewDeadlineMs >= resolved.leaseDurationMs) {
     const allowed = `less than leaseDurationMs (${resolved.leaseDurationMs})`;
@@ -118,8 +138,18 @@ export function resolveOptions(opts: ManagerOptions): ResolvedOptions {
     identity,
     leader: leaderOf(opts, identity),
     worker: { ...opts.worker, command },
-    podStartTimeoutMs: positive('podStartTimeoutMs', opts.podStartTimeoutMs, 5 * MINUTE, 7 * 24 * 60 * MINUTE),
-    podRunTimeoutMs: positive('podRunTimeoutMs', opts.podRunTimeoutMs, 60 * MINUTE, 7 * 24 * 60 * MINUTE),
+    podStartTimeoutMs: positive(
+      'podStartTimeoutMs',
+      opts.podStartTimeoutMs,
+      5 * MINUTE,
+      7 * 24 * 60 * MINUTE,
+    ),
+    podRunTimeoutMs: positive(
+      'podRunTimeoutMs',
+      opts.podRunTimeoutMs,
+      60 * MINUTE,
+      7 * 24 * 60 * MINUTE,
+    ),
     createConcurrency: Math.floor(positive('createConcurrency', opts.createConcurrency, 32, 1000)),
     progressIntervalMs: positive('progressIntervalMs', opts.progressIntervalMs, 2000, 3_600_000),
   };

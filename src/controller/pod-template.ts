@@ -50,7 +50,10 @@ function larger(a: string | undefined, b: string | undefined): string | undefine
 }
 
 /** Element-wise largest request and limit; `0` and absent both mean "not set". */
-function resourcesOf(components: readonly ComponentConfig[]): { requests: Resources; limits: Resources } {
+function resourcesOf(components: readonly ComponentConfig[]): {
+  requests: Resources;
+  limits: Resources;
+} {
   const pick = (side: 'request' | 'limit', key: 'mem' | 'cpu'): string | undefined => {
     const value = components.map((c) => c[side][key]).reduce(larger, undefined);
     return value === undefined || parseQuantity(value) === 0 ? undefined : value;
@@ -74,7 +77,8 @@ function componentsFor(kind: JobKind, config: EraserConfig): ComponentConfig[] {
 }
 
 function imageFor(kind: JobKind, config: EraserConfig): string {
-  const { repo, tag } = kind === 'manual' ? config.components.remover.image : config.components.collector.image;
+  const { repo, tag } =
+    kind === 'manual' ? config.components.remover.image : config.components.collector.image;
   return `${repo}:${tag}`;
 }
 

@@ -96,8 +96,10 @@ export class Scheduler {
     const job = await this.launcher.launch('automated');
     await this.save({ [LAST_RUN_KEY]: new Date(now).toISOString() });
     const next = nextRunMs(schedule, now, anchor);
-    this.ctx.log.info({ job, schedule: describeSchedule(schedule), next: new Date(next).toISOString() },
-      'automated run launched');
+    this.ctx.log.info(
+      { job, schedule: describeSchedule(schedule), next: new Date(next).toISOString() },
+      'automated run launched',
+    );
     this.arm(next - now);
   }
 

@@ -118,8 +118,10 @@ export class WorkQueue {
 
   private finished(key: string, result: ReconcileResult, durationMs: number): void {
     const { name, log, observe } = this.options;
-    log.info({ controller: name, key, outcome: result.outcome, durationMs, ...result.details },
-      'reconciled');
+    log.info(
+      { controller: name, key, outcome: result.outcome, durationMs, ...result.details },
+      'reconciled',
+    );
     observe?.(result.outcome, durationMs, false);
     if (result.requeueAfterMs !== undefined) this.addAfter(key, result.requeueAfterMs);
   }
@@ -130,8 +132,10 @@ export class WorkQueue {
     this.failures.set(key, failures);
     const base = this.options.baseRetryMs ?? 500;
     const retryInMs = Math.min(this.options.maxRetryMs ?? 60_000, base * 2 ** (failures - 1));
-    log.warn({ controller: name, key, outcome: 'error', failures, retryInMs, err },
-      'reconcile failed, will retry');
+    log.warn(
+      { controller: name, key, outcome: 'error', failures, retryInMs, err },
+      'reconcile failed, will retry',
+    );
     observe?.('error', Math.round(durationMs), true);
     this.addAfter(key, retryInMs);
   }

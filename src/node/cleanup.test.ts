@@ -224,7 +224,7 @@ describe('runCleanup', () => {
     assert.equal(outcomeOf(report, sandboxImage.id), 'in-use');
   });
 
-  test('keeps the configured sandbox image when the runtime does not pin it and no pod runs', async () => {
+  test('keeps the configured sandbox image when it is not pinned and no pod runs', async () => {
     const pauseUnpinned = image({ repoTags: ['registry.k8s.io/pause:3.6'] });
     const runtime = new MemoryRuntime({
       images: [pauseUnpinned, alpine],

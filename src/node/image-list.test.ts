@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 
 import fc from 'fast-check';
+import { parse as parseYaml } from 'yaml';
 
 import { ImageListFileError, parseImageList, readImageListFile } from './image-list.js';
 
@@ -18,7 +19,7 @@ describe('parseImageList', () => {
   ];
   for (const [name, text, expected] of good) {
     test(`reads ${name}`, () => {
-      assert.deepEqual(parseImageList(text, 'f'), expected);
+      assert.deepEqual(parseImageList(text, 'f', parseYaml), expected);
     });
   }
 
@@ -32,10 +33,10 @@ describe('parseImageList', () => {
   for (const [name, text, pattern] of bad) {
     test(`rejects ${name} with an error naming the file`, () => {
       assert.throws(
-        () => parseImageList(text, 'list.yaml'),
+        () => parseImageList(text, 'list.yaml', parseYaml),
         (err: unknown) => err instanceof ImageListFileError && pattern.test(err.message),
       );
-      assert.throws(() => parseImageList(text, 'list.yaml'), /list\.yaml/);
+      assert.throws(() => parseImageList(text, 'list.yaml', parseYaml), /list\.yaml/);
     });
   }
 
@@ -43,7 +44,7 @@ describe('parseImageList', () => {
     fc.assert(
       fc.property(fc.string({ maxLength: 200 }), (text) => {
         try {
-          const out = parseImageList(text, 'f');
+          const out = parseImageList(text, 'f', parseYaml);
           return out.every((s) => typeof s === 'string');
         } catch (err) {
           return err instanceof ImageListFileError;

@@ -1,7 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
 
-import { parse as parseYaml } from 'yaml';
-
 import { EraserError, errorMessage } from '../errors.js';
 
 /** Bound on an image list file: a real list of references is far smaller. */
@@ -31,10 +29,16 @@ export async function readImageListFile(file: string): Promise<string[]> {
     if (err instanceof ImageListFileError) throw err;
     throw new ImageListFileError(file, `cannot read: ${errorMessage(err)}`, err);
   }
-  return parseImageList(text, file);
+  return parseImageList(text, file, (await import('yaml')).parse);
 }
 
-export function parseImageList(text: string, file: string): string[] {
+type YamlParse = (typeof import('yaml'))['parse'];
+
+/**
+ * Parses an image list's text. The YAML parser is passed in because the worker loads it only
+ * when a file needs it: it is a sizeable part of a short-lived process's memory.
+ */
+export function parseImageList(text: string, file: string, parseYaml: YamlParse): string[] {
   const trimmed = text.replace(/^\uFEFF/, '').trim();
   if (trimmed === '') return [];
   const looksStructured = /^[[{]/.test(trimmed) || /^(apiVersion|kind|spec)\s*:/m.test(trimmed);

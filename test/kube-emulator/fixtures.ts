@@ -1,6 +1,11 @@
 /** Shared test fixtures: an emulator per test, a sample CRD, and a waitable event queue. */
 
-import { ApiException, V1CustomResourceDefinition } from '@kubernetes/client-node';
+import {
+  ApiException,
+  V1ConfigMap,
+  V1CustomResourceDefinition,
+  V1Pod,
+} from '@kubernetes/client-node';
 
 import { startEmulator, type Emulator, type EmulatorOptions } from './index.js';
 
@@ -18,8 +23,13 @@ export async function withEmulator(
 }
 
 /** An Eraser-like cluster-scoped CRD (`imagelists.eraser.sh`), v1 stored, v1alpha1 served. */
-export function imageListCrd(status = true, name = 'imagelists.eraser.sh'): V1CustomResourceDefinition {
-  const schema = { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } };
+export function imageListCrd(
+  status = true,
+  name = 'imagelists.eraser.sh',
+): V1CustomResourceDefinition {
+  const schema = {
+    openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+  };
   const extra = status ? { subresources: { status: {} } } : {};
   return model(V1CustomResourceDefinition, {
     apiVersion: 'apiextensions.k8s.io/v1',
@@ -28,7 +38,12 @@ export function imageListCrd(status = true, name = 'imagelists.eraser.sh'): V1Cu
     spec: {
       group: 'eraser.sh',
       scope: 'Cluster',
-      names: { plural: 'imagelists', singular: 'imagelist', kind: 'ImageList', listKind: 'ImageListList' },
+      names: {
+        plural: 'imagelists',
+        singular: 'imagelist',
+        kind: 'ImageList',
+        listKind: 'ImageListList',
+      },
       versions: [
         { name: 'v1', served: true, storage: true, schema, ...extra },
         { name: 'v1alpha1', served: true, storage: false, schema, ...extra },
@@ -48,6 +63,29 @@ export function model<T extends object>(Model: new () => T, plain: object): T {
 /** A copy of a model object with some top-level fields replaced. */
 export function edited<T extends object>(obj: T, changes: object): T {
   return Object.assign(structuredClone(obj), changes);
+}
+
+/** A pod with one container, optionally bound to a node. */
+export function pod(
+  name: string,
+  nodeName: string | undefined,
+  labels: Record<string, string> = {},
+  ownerReferences: object[] = [],
+): V1Pod {
+  const node = nodeName === undefined ? {} : { nodeName };
+  return model(V1Pod, {
+    metadata: { name, labels, ownerReferences },
+    spec: { ...node, containers: [{ name: 'c', image: 'busybox:1.36' }] },
+  });
+}
+
+/** A configmap body; `meta` adds metadata fields (labels, finalizers, ownerReferences). */
+export function configMap(
+  name: string,
+  data: Record<string, string> = {},
+  meta: object = {},
+): V1ConfigMap {
+  return model(V1ConfigMap, { metadata: { name, ...meta }, data });
 }
 
 /** Awaits `promise` and returns the ApiException it rejects with (fails if it resolves). */

@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 
 import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 
-import { imageListCrd, withEmulator } from './fixtures.js';
+import { configMap, imageListCrd, pod, withEmulator } from './fixtures.js';
 import type { Emulator, KubeObject, OwnerReference } from './index.js';
 
 const CR = { group: 'eraser.sh', version: 'v1', plural: 'imagelists' };
@@ -27,12 +27,9 @@ async function ownerWithDependents(emu: Emulator, block = false): Promise<OwnerR
     blockOwnerDeletion: block,
   };
   const core = kc.makeApiClient(CoreV1Api);
-  const metadata = { name: 'dep', ownerReferences: [ref] };
-  await core.createNamespacedPod({
-    namespace: 'default',
-    body: { metadata, spec: { containers: [{ name: 'c', image: 'x' }] } },
-  });
-  await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata } });
+  await core.createNamespacedPod({ namespace: 'default', body: pod('dep', undefined, {}, [ref]) });
+  const body = configMap('dep', {}, { ownerReferences: [ref] });
+  await core.createNamespacedConfigMap({ namespace: 'default', body });
   return ref;
 }
 
@@ -43,7 +40,7 @@ function remaining(emu: Emulator): string[] {
 }
 
 describe('garbage collection by ownerReferences', () => {
-  test('background deletion of a custom resource deletes the pods and configmaps it owns', async () => {
+  test('a custom resource deleted in the background takes its pods and configmaps', async () => {
     await withEmulator(async (emu) => {
       await ownerWithDependents(emu);
       const api = emu.kubeConfig().makeApiClient(CustomObjectsApi);
@@ -119,19 +116,16 @@ describe('garbage collection by ownerReferences', () => {
     });
   });
 
-  test('finalizers hold a deleted object with deletionTimestamp until they are removed', async () => {
+  test('finalizers hold a deleted object, with deletionTimestamp, until removed', async () => {
     await withEmulator(async (emu) => {
       const core = emu.kubeConfig().makeApiClient(CoreV1Api);
-      const metadata = { name: 'held', finalizers: ['example.com/hold'] };
-      await core.createNamespacedConfigMap({ namespace: 'default', body: { metadata } });
+      const body = configMap('held', {}, { finalizers: ['example.com/hold'] });
+      await core.createNamespacedConfigMap({ namespace: 'default', body });
       await core.deleteNamespacedConfigMap({ name: 'held', namespace: 'default' });
       const held = await core.readNamespacedConfigMap({ name: 'held', namespace: 'default' });
       assert.ok(held.metadata?.deletionTimestamp instanceof Date);
-      await core.replaceNamespacedConfigMap({
-        name: 'held',
-        namespace: 'default',
-        body: { ...held, metadata: { ...held.metadata, finalizers: [] } },
-      });
+      held.metadata.finalizers = [];
+      await core.replaceNamespacedConfigMap({ name: 'held', namespace: 'default', body: held });
       assert.equal(emu.store.get('configmaps', 'default', 'held'), undefined);
     });
   });
@@ -142,7 +136,7 @@ describe('garbage collection by ownerReferences', () => {
         const core = emu.kubeConfig().makeApiClient(CoreV1Api);
         await core.createNamespacedConfigMap({
           namespace: 'eraser-system',
-          body: { metadata: { name: 'c' } },
+          body: configMap('c'),
         });
         const terminating = await core.deleteNamespace({ name: 'eraser-system' });
         assert.equal((terminating as KubeObject)['status'] !== undefined, true);

@@ -7,7 +7,7 @@
 
 import { ApiError } from './errors.js';
 import type { Logger } from '../../src/logger.js';
-import type { ResourceRegistry } from './resources.js';
+import { resourceKey, type ResourceRegistry } from './resources.js';
 import type { ObjectStore } from './store.js';
 import { isRecord, type KubeObject, type StoreEvent } from './types.js';
 
@@ -204,7 +204,7 @@ export class BackgroundControllers {
   /** Deletes everything in a terminating namespace; objects with finalizers linger marked. */
   private emptyNamespace(namespace: string): void {
     for (const rt of this.registry.all().filter((r) => r.namespaced)) {
-      const key = rt.group === '' ? rt.plural : `${rt.plural}.${rt.group}`;
+      const key = resourceKey(rt);
       for (const obj of this.store.list(key, namespace)) {
         if (!deleting(obj)) this.store.delete(key, namespace, nameOf(obj));
       }
@@ -219,11 +219,7 @@ export class BackgroundControllers {
     const anyLeft = this.registry
       .all()
       .filter((r) => r.namespaced)
-      .some(
-        (rt) =>
-          this.store.list(rt.group === '' ? rt.plural : `${rt.plural}.${rt.group}`, namespace)
-            .length > 0,
-      );
+      .some((rt) => this.store.list(resourceKey(rt), namespace).length > 0);
     if (anyLeft) return;
     this.store.update('namespaces', undefined, namespace, (o) => {
       const spec = isRecord(o['spec']) ? o['spec'] : {};

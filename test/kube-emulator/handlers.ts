@@ -62,7 +62,7 @@ export function selectorFrom(rt: ResourceType, query: URLSearchParams): Selector
   };
 }
 
-function checkNamespace(ctx: HandlerContext, rt: ResourceType, obj: KubeObject, ns?: string): void {
+function checkNamespace(rt: ResourceType, obj: KubeObject, ns?: string): void {
   if (!rt.namespaced) {
     delete obj.metadata.namespace;
     return;
@@ -113,7 +113,7 @@ function createObject(ctx: HandlerContext, rt: ResourceType, obj: KubeObject): K
 function create(ctx: HandlerContext, req: ApiRequest): ApiResponse {
   const { rt, version, namespace } = req.target;
   const obj = decodeObject(req.body, rt, version);
-  checkNamespace(ctx, rt, obj, namespace);
+  checkNamespace(rt, obj, namespace);
   if (rt.namespaced) checkNamespaceOpen(ctx, obj.metadata.namespace);
   return { code: 201, body: present(createObject(ctx, rt, obj), rt, version) };
 }

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { CoordinationV1Api, V1MicroTime, type V1Lease } from '@kubernetes/client-node';
+import { CoordinationV1Api, V1Lease, V1LeaseSpec, V1MicroTime } from '@kubernetes/client-node';
 
-import { rejection, statusOf, withEmulator } from './fixtures.js';
+import { model, rejection, statusOf, withEmulator } from './fixtures.js';
 
 const NS = 'kube-system';
 const NAME = 'eraser-manager';
 
 function lease(holder: string): V1Lease {
-  return {
+  return model(V1Lease, {
     metadata: { name: NAME, namespace: NS },
     spec: {
       holderIdentity: holder,
@@ -18,7 +18,14 @@ function lease(holder: string): V1Lease {
       renewTime: new V1MicroTime(),
       leaseTransitions: 0,
     },
-  };
+  });
+}
+
+/** A copy of `current` with some spec fields changed, as a candidate would write it. */
+function withSpec(current: V1Lease, changes: object): V1Lease {
+  const copy = structuredClone(current);
+  copy.spec = Object.assign(copy.spec ?? new V1LeaseSpec(), changes);
+  return copy;
 }
 
 describe('leases for leader election', () => {
@@ -36,7 +43,7 @@ describe('leases for leader election', () => {
       const renewed = await a.replaceNamespacedLease({
         name: NAME,
         namespace: NS,
-        body: { ...acquired, spec: { ...acquired.spec, renewTime: new V1MicroTime() } },
+        body: withSpec(acquired, { renewTime: new V1MicroTime() }),
       });
       assert.notEqual(renewed.metadata?.resourceVersion, acquired.metadata?.resourceVersion);
 
@@ -44,14 +51,14 @@ describe('leases for leader election', () => {
         b.replaceNamespacedLease({
           name: NAME,
           namespace: NS,
-          body: { ...rivalView, spec: { ...rivalView.spec, holderIdentity: 'b' } },
+          body: withSpec(rivalView, { holderIdentity: 'b' }),
         }),
       );
       assert.equal(stolen.code, 409);
       assert.equal(statusOf(stolen)['reason'], 'Conflict');
       const now = await a.readNamespacedLease({ name: NAME, namespace: NS });
       assert.equal(now.spec?.holderIdentity, 'a');
-      assert.deepEqual(now.spec?.renewTime, renewed.spec?.renewTime);
+      assert.deepEqual(now.spec.renewTime, renewed.spec?.renewTime);
     });
   });
 

@@ -23,7 +23,8 @@ describe('JSON merge patch (RFC 7386)', () => {
     [{}, { a: { bb: { ccc: null } } }, { a: { bb: {} } }],
   ];
   for (const [target, patch, want] of cases) {
-    test(`${JSON.stringify(patch)} on ${JSON.stringify(target)} gives ${JSON.stringify(want)}`, () => {
+    const [p, t, w] = [patch, target, want].map((v) => JSON.stringify(v));
+    test(`${p ?? ''} on ${t ?? ''} gives ${w ?? ''}`, () => {
       assert.deepEqual(mergePatch(target, patch), want);
     });
   }

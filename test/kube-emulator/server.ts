@@ -135,6 +135,8 @@ async function serveResource(
     name: target.name,
   });
   if (fault !== undefined) throw fault;
+  // Refused rather than ignored: silently persisting a dry run would corrupt test state.
+  if (query.has('dryRun')) throw badRequest('dryRun is not supported by the kube emulator');
 
   const type = mediaType(req);
   const body = decodeBody(await readBody(req, parts.maxBodyBytes), type, target.verb);

@@ -46,8 +46,9 @@ describe('the object store used by simulators', () => {
       () => store.put('pods', { ...created, status: { phase: 'Failed' } }),
       (e: unknown) => e instanceof ApiError && e.httpCode === 409,
     );
-    const { resourceVersion: _drop, ...meta } = created.metadata;
-    const forced = store.put('pods', { ...created, metadata: meta, status: { phase: 'Failed' } });
+    const unconditional = structuredClone(created);
+    delete unconditional.metadata.resourceVersion;
+    const forced = store.put('pods', { ...unconditional, status: { phase: 'Failed' } });
     assert.deepEqual(forced['status'], { phase: 'Failed' });
   });
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { CoreV1Api, Watch } from '@kubernetes/client-node';
+import { CoreV1Api, Watch, type V1ConfigMap } from '@kubernetes/client-node';
 
-import { Waitable, withEmulator } from './fixtures.js';
+import { configMap, edited, pod, Waitable, withEmulator } from './fixtures.js';
 import type { Emulator, KubeObject } from './index.js';
 
 interface Seen {
@@ -25,10 +25,23 @@ async function watch(
   const controller = await new Watch(emu.kubeConfig()).watch(
     path,
     query,
-    (type: string, object: Seen['object']) => events.push({ type, object }),
-    (err: unknown) => finish(err ?? null),
+    (type: string, object: Seen['object']) => {
+      events.push({ type, object });
+    },
+    (err: unknown) => {
+      finish(err ?? null);
+    },
   );
-  return { events, done, stop: () => controller.abort() };
+  const stop = (): void => {
+    controller.abort();
+  };
+  return { events, done, stop };
+}
+
+function relabeled(cm: V1ConfigMap, labels: Record<string, string>): V1ConfigMap {
+  const copy = structuredClone(cm);
+  if (copy.metadata !== undefined) copy.metadata.labels = labels;
+  return copy;
 }
 
 function named(type: string, name: string): (s: Seen) => boolean {
@@ -43,12 +56,12 @@ describe('watch through client-node', () => {
       const w = await watch(emu, { resourceVersion: list.metadata?.resourceVersion ?? '' });
       const cm = await core.createNamespacedConfigMap({
         namespace: 'default',
-        body: { metadata: { name: 'a' } },
+        body: configMap('a'),
       });
       await core.replaceNamespacedConfigMap({
         name: 'a',
         namespace: 'default',
-        body: { ...cm, data: { k: 'v' } },
+        body: edited(cm, { data: { k: 'v' } }),
       });
       await core.deleteNamespacedConfigMap({ name: 'a', namespace: 'default' });
       await w.events.waitFor(named('DELETED', 'a'));
@@ -82,11 +95,11 @@ describe('watch through client-node', () => {
       const start = emu.store.resourceVersion();
       await core.createNamespacedConfigMap({
         namespace: 'default',
-        body: { metadata: { name: 'a' } },
+        body: configMap('a'),
       });
       await core.createNamespacedConfigMap({
         namespace: 'default',
-        body: { metadata: { name: 'b' } },
+        body: configMap('b'),
       });
       await core.deleteNamespacedConfigMap({ name: 'a', namespace: 'default' });
       const w = await watch(emu, { resourceVersion: start });
@@ -97,7 +110,7 @@ describe('watch through client-node', () => {
     });
   });
 
-  test('resuming from a compacted resourceVersion gets an ERROR event with 410 Expired', async () => {
+  test('resuming from a compacted version gets an ERROR event with 410 Expired', async () => {
     await withEmulator(
       async (emu) => {
         const core = emu.kubeConfig().makeApiClient(CoreV1Api);
@@ -105,7 +118,7 @@ describe('watch through client-node', () => {
         for (const name of ['a', 'b', 'c']) {
           await core.createNamespacedConfigMap({
             namespace: 'default',
-            body: { metadata: { name } },
+            body: configMap(name),
           });
         }
         const w = await watch(emu, { resourceVersion: start });
@@ -127,17 +140,17 @@ describe('watch through client-node', () => {
       });
       const cm = await core.createNamespacedConfigMap({
         namespace: 'default',
-        body: { metadata: { name: 'a' } },
+        body: configMap('a'),
       });
       const picked = await core.replaceNamespacedConfigMap({
         name: 'a',
         namespace: 'default',
-        body: { ...cm, metadata: { ...cm.metadata, labels: { pick: 'yes' } } },
+        body: relabeled(cm, { pick: 'yes' }),
       });
       await core.replaceNamespacedConfigMap({
         name: 'a',
         namespace: 'default',
-        body: { ...picked, metadata: { ...picked.metadata, labels: {} } },
+        body: relabeled(picked, {}),
       });
       await w.events.waitFor(named('DELETED', 'a'));
       assert.deepEqual(
@@ -158,7 +171,7 @@ describe('watch through client-node', () => {
       ] as const) {
         await core.createNamespacedPod({
           namespace: 'default',
-          body: { metadata: { name }, spec: { nodeName, containers: [{ name: 'c', image: 'x' }] } },
+          body: pod(name, nodeName),
         });
       }
       emu.store.update('pods', 'default', 'p2', (p) => (p['status'] = { phase: 'Running' }));
@@ -171,7 +184,7 @@ describe('watch through client-node', () => {
     });
   });
 
-  test('allowWatchBookmarks brings BOOKMARK events carrying the current resourceVersion', async () => {
+  test('allowWatchBookmarks brings BOOKMARKs carrying the current resourceVersion', async () => {
     await withEmulator(
       async (emu) => {
         const w = await watch(emu, {

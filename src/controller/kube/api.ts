@@ -38,7 +38,9 @@ function page(raw: unknown): ListPage {
 type PageRequest = { limit: number; continueToken?: string };
 
 function pageParams(p: PageRequest): { limit: number; _continue?: string } {
-  return p.continueToken === undefined ? { limit: p.limit } : { limit: p.limit, _continue: p.continueToken };
+  return p.continueToken === undefined
+    ? { limit: p.limit }
+    : { limit: p.limit, _continue: p.continueToken };
 }
 
 /**

@@ -14,7 +14,9 @@ export interface ApiFailure {
 const RETRYABLE_STATUS = new Set([0, 429, 500, 502, 503, 504]);
 
 function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  return typeof value === 'object' && value !== null
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 function statusBody(body: unknown): Record<string, unknown> | undefined {

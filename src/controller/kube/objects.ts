@@ -246,7 +246,9 @@ function toListStatus(raw: unknown): Partial<ImageListStatus> | undefined {
   const s = rec(at(raw, 'status'));
   if (s === undefined) return undefined;
   const timestamp = timeMs(s['timestamp']);
-  const conditions = list(s['conditions']).map(toCondition).filter((c) => c !== undefined);
+  const conditions = list(s['conditions'])
+    .map(toCondition)
+    .filter((c) => c !== undefined);
   return compact({
     conditions,
     success: num(s['success']),

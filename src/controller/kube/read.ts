@@ -63,3 +63,15 @@ export function compact<T extends Record<string, unknown>>(obj: T): Compact<T> {
   }
   return out as Compact<T>;
 }
+
+/**
+ * The JSON shape of a client-node model class. client-node declares models as classes but
+ * serialises plain objects field by field, so the manager builds plain objects of this type.
+ */
+export type Plain<T> = T extends Date
+  ? T
+  : T extends readonly (infer U)[]
+    ? Plain<U>[]
+    : T extends object
+      ? { [K in keyof T]: Plain<T[K]> }
+      : T;

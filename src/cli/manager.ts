@@ -1,0 +1,158 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+
+import { parseDuration } from '../api/duration.js';
+import { EraserError, errorMessage } from '../errors.js';
+import { createLogger, isLogLevel } from '../logger.js';
+import type { WorkerOptions } from '../controller/index.js';
+import { ExitCode } from './exit-codes.js';
+
+export interface ManagerFlags {
+  readonly config?: string;
+  readonly kubeconfig?: string;
+  readonly namespace: string;
+  readonly healthAddr: string;
+  readonly metricsAddr: string;
+  readonly leaderElect?: boolean;
+  readonly leaseName: string;
+  readonly leaseDuration: number;
+  readonly renewDeadline: number;
+  readonly retryPeriod: number;
+  readonly podStartTimeout: number;
+  readonly podRunTimeout: number;
+  readonly workerUser?: number;
+  readonly workerSocketGroup?: number;
+  readonly workerServiceAccount?: string;
+  readonly logLevel: string;
+}
+
+function duration(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) {
+    throw new InvalidArgumentError(
+      `expected a positive Go duration such as 30s or 5m, got "${value}"`,
+    );
+  }
+  return ms;
+}
+
+function id(value: string): number {
+  if (!/^\d{1,10}$/.test(value) || Number(value) > 2 ** 31 - 1) {
+    throw new InvalidArgumentError(`expected a numeric user or group id, got "${value}"`);
+  }
+  return Number(value);
+}
+
+const DESCRIPTION = `Run the eraser manager in a cluster: ImageList and ImageJob controllers, the
+automated schedule, leader election, /healthz and /readyz probes and Prometheus /metrics.
+
+The EraserConfig file (--config) is watched: edits apply to the next job, never to a running
+one. Without --kubeconfig the manager uses its pod's service account (in-cluster config).`;
+
+/** The `eraser manager` subcommand; `setExit` receives the process exit code. */
+export function managerCommand(setExit: (code: number) => void): Command {
+  return new Command('manager')
+    .summary('run the cluster manager (controllers, schedule, probes, metrics)')
+    .description(DESCRIPTION)
+    .exitOverride()
+    .option('--config <file>', 'EraserConfig file (v1alpha1..3), reloaded when it changes')
+    .addOption(
+      new Option('--kubeconfig <file>', 'kubeconfig to use instead of in-cluster config').env(
+        'KUBECONFIG',
+      ),
+    )
+    .addOption(
+      new Option('--namespace <ns>', 'namespace for worker pods, ConfigMaps and the lease')
+        .env('POD_NAMESPACE')
+        .default('eraser-system'),
+    )
+    .option('--health-addr <addr>', 'listen address of /healthz and /readyz', ':8081')
+    .option('--metrics-addr <addr>', 'listen address of /metrics', ':8080')
+    .option('--leader-elect', 'elect one active manager through a Lease (for several replicas)')
+    .option('--lease-name <name>', 'name of the leader Lease', 'eraser-manager-leader')
+    .option('--lease-duration <d>', 'how long a lease holds without renewal', duration, 15_000)
+    .option(
+      '--renew-deadline <d>',
+      'how long the leader retries renewing before it steps down',
+      duration,
+      10_000,
+    )
+    .option('--retry-period <d>', 'time between lease attempts', duration, 2_000)
+    .option(
+      '--pod-start-timeout <d>',
+      'a worker pod still pending this long counts as failed',
+      duration,
+      300_000,
+    )
+    .option(
+      '--pod-run-timeout <d>',
+      'a worker running this long is stopped and counts as failed',
+      duration,
+      3_600_000,
+    )
+    .option('--worker-user <uid>', 'run workers as this uid (needs a socket the uid may use)', id)
+    .option('--worker-socket-group <gid>', 'supplemental group that may use the runtime socket', id)
+    .option(
+      '--worker-service-account <name>',
+      'service account of worker pods (no token is mounted)',
+    )
+    .addOption(
+      new Option('--log-level <level>', 'log level (logs are JSON on stderr)')
+        .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])
+        .default('info'),
+    )
+    .action(async (flags: ManagerFlags) => {
+      setExit(await manage(flags));
+    });
+}
+
+/** Runs the manager until SIGTERM or SIGINT; returns the exit code. */
+export async function manage(flags: ManagerFlags): Promise<number> {
+  const log = createLogger(isLogLevel(flags.logLevel) ? flags.logLevel : 'info');
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  try {
+    // Loaded here so that `eraser run` in worker pods never loads the Kubernetes client.
+    const { loadKubeConfig, runManager } = await import('../controller/index.js');
+    await runManager({
+      kubeConfig: loadKubeConfig(flags.kubeconfig),
+      namespace: flags.namespace,
+      ...(flags.config === undefined ? {} : { configPath: flags.config }),
+      healthAddress: flags.healthAddr,
+      metricsAddress: flags.metricsAddr,
+      leaderElection: flags.leaderElect === true && {
+        leaseName: flags.leaseName,
+        leaseDurationMs: flags.leaseDuration,
+        renewDeadlineMs: flags.renewDeadline,
+        retryPeriodMs: flags.retryPeriod,
+      },
+      worker: workerOptions(flags),
+      podStartTimeoutMs: flags.podStartTimeout,
+      podRunTimeoutMs: flags.podRunTimeout,
+      logger: log,
+      signal: stop.signal,
+    });
+    return ExitCode.Ok;
+  } catch (err: unknown) {
+    process.stderr.write(`eraser manager: ${errorMessage(err)}\n`);
+    log.error({ err }, 'manager stopped');
+    return err instanceof EraserError && err.code !== 'LEADERSHIP_LOST'
+      ? ExitCode.Usage
+      : ExitCode.Internal;
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    log.flush();
+  }
+}
+
+function workerOptions(flags: ManagerFlags): WorkerOptions {
+  return {
+    ...(flags.workerUser === undefined ? {} : { runAsUser: flags.workerUser }),
+    ...(flags.workerSocketGroup === undefined ? {} : { socketGroup: flags.workerSocketGroup }),
+    ...(flags.workerServiceAccount === undefined
+      ? {}
+      : { serviceAccountName: flags.workerServiceAccount }),
+  };
+}

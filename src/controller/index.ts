@@ -1,0 +1,51 @@
+/**
+ * The eraser manager: ImageList and ImageJob controllers, the automated schedule, leader
+ * election, probes and metrics. See README.md in this folder.
+ */
+import { KubeConfig } from '@kubernetes/client-node';
+
+import { ManagerOptionError } from './errors.js';
+import { startManager, type ManagerHandle } from './manager.js';
+import type { ManagerOptions } from './options.js';
+
+export { startManager, type ManagerHandle } from './manager.js';
+export type { LeaderElectionOptions, ManagerOptions, WorkerOptions } from './options.js';
+export { ManagerOptionError, LeadershipLostError, ControllerError } from './errors.js';
+export type { ScannerStep } from './pipeline.js';
+
+export interface RunManagerOptions extends ManagerOptions {
+  /** Stops the manager when aborted (the CLI wires SIGTERM and SIGINT to it). */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Runs the manager until `signal` aborts (then stops cleanly and resolves) or leadership is
+ * lost (then rejects with LeadershipLostError, so the process exits and is restarted).
+ */
+export async function runManager(opts: RunManagerOptions): Promise<void> {
+  const manager: ManagerHandle = await startManager(opts);
+  const { signal } = opts;
+  if (signal !== undefined) {
+    if (signal.aborted) await manager.stop();
+    else signal.addEventListener('abort', () => void manager.stop(), { once: true });
+  }
+  await manager.done;
+}
+
+/**
+ * The cluster to manage: the kubeconfig file given, else the pod's service account. Nothing
+ * else (no ~/.kube/config guess), so a manager never acts on a cluster nobody named.
+ */
+export function loadKubeConfig(file?: string): KubeConfig {
+  const kc = new KubeConfig();
+  if (file !== undefined && file !== '') kc.loadFromFile(file);
+  else if (process.env['KUBERNETES_SERVICE_HOST'] !== undefined) kc.loadFromCluster();
+  else {
+    throw new ManagerOptionError(
+      'kubeconfig',
+      file ?? '',
+      'a kubeconfig file, or running in a pod',
+    );
+  }
+  return kc;
+}

@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+
+import fc from 'fast-check';
+
+import type { Condition } from '../api/condition.js';
+import { checkImages, listStatus } from './list-status.js';
+
+describe('ImageList status', () => {
+  const result = {
+    generation: 3,
+    counts: { desired: 3, succeeded: 2, failed: 0, skipped: 1 },
+    succeeded: true,
+    reason: 'SuccessRatioMet',
+    message: 'done',
+  };
+
+  test('a finished run reports counts, generation and two readable conditions', () => {
+    const status = listStatus([], result, Date.parse('2024-01-01T00:00:00Z'));
+    assert.equal(status.success, 2);
+    assert.equal(status.skipped, 1);
+    assert.equal(status.observedGeneration, 3);
+    assert.equal(status.timestamp, '2024-01-01T00:00:00.000Z');
+    assert.deepEqual(
+      status.conditions?.map((c) => [c.type, c.status, c.reason]),
+      [
+        ['Complete', 'True', 'SuccessRatioMet'],
+        ['Succeeded', 'True', 'SuccessRatioMet'],
+      ],
+    );
+  });
+
+  test('a condition keeps its transition time while its status does not change', () => {
+    const before: Condition[] = [
+      {
+        type: 'Succeeded',
+        status: 'True',
+        lastTransitionTime: '2023-01-01T00:00:00.000Z',
+        reason: 'x',
+        message: '',
+      },
+      {
+        type: 'Complete',
+        status: 'False',
+        lastTransitionTime: '2023-01-01T00:00:00.000Z',
+        reason: 'x',
+        message: '',
+      },
+    ];
+    const status = listStatus(before, result, Date.parse('2024-01-01T00:00:00Z'));
+    const byType = new Map(status.conditions?.map((c) => [c.type, c.lastTransitionTime]));
+    assert.equal(byType.get('Succeeded'), '2023-01-01T00:00:00.000Z');
+    assert.equal(byType.get('Complete'), '2024-01-01T00:00:00.000Z');
+  });
+
+  test('image lists are checked before any pod starts', () => {
+    assert.deepEqual(checkImages(['alpine:3.7', ' * ', 'sha256:' + 'a'.repeat(64)]), {
+      ok: true,
+      images: ['alpine:3.7', '*', 'sha256:' + 'a'.repeat(64)],
+    });
+    const bad = checkImages(['alpine:3.7', 'UPPER:case:bad', '']);
+    assert.equal(bad.ok, false);
+    assert.match(bad.ok ? '' : bad.message, /UPPER:case:bad/);
+    assert.equal(checkImages([]).ok === false && checkImages([]).ok, false);
+    assert.deepEqual(checkImages('alpine'), {
+      ok: false,
+      reason: 'InvalidImages',
+      message: 'spec.images must be a list of strings',
+    });
+  });
+
+  test('an empty list is reported as nothing to remove', () => {
+    const check = checkImages(['  ']);
+    assert.equal(check.ok === false && check.reason, 'NothingToRemove');
+  });
+
+  test('no spec.images value, however hostile, makes the check throw', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.jsonValue(), fc.array(fc.string())), (images) => {
+        const check = checkImages(images);
+        assert.equal(typeof check.ok, 'boolean');
+      }),
+    );
+  });
+});

@@ -1,0 +1,175 @@
+/**
+ * The end-to-end test bed: the Kubernetes API emulator with eraser's CRDs, a node simulator
+ * (real containerd nodes and/or instant fake ones), and managers started against it.
+ */
+import { join } from 'node:path';
+
+import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+
+import { defaultEraserConfig, type EraserConfig } from '../../src/api/config.js';
+import { crdManifest } from '../../src/api/crd.js';
+import { ALL_CRDS } from '../../src/api/crds.js';
+import {
+  startManager,
+  type ManagerHandle,
+  type ManagerOptions,
+} from '../../src/controller/index.js';
+import { silentLogger } from '../../src/logger.js';
+import { startEmulator, type Emulator, type KubeObject } from '../kube-emulator/index.js';
+import { startTestNode, type TestNode } from '../harness/index.js';
+import { NodeSimulator, type SimNodeSpec } from '../node-sim/index.js';
+
+export const NAMESPACE = 'eraser-system';
+const REPO = join(import.meta.dirname, '..', '..');
+
+/** The worker as pods run it here: the CLI from source, through tsx. */
+export const WORKER_COMMAND = [process.execPath, '--import', 'tsx', join(REPO, 'src/cli/entry.ts')];
+
+export interface BedOptions {
+  /** Nodes backed by their own real containerd. */
+  readonly realNodes?: number;
+  /** Simulated nodes without a runtime (never-start, instant-success, …). */
+  readonly fakeNodes?: readonly SimNodeSpec[];
+  /** Labels per real node, by index. */
+  readonly realNodeLabels?: readonly Record<string, string>[];
+}
+
+/** A config for tests: scanner off (automated runs remove all unused), quick cleanup. */
+export function testConfig(edit: (c: EraserConfig) => void = () => undefined): EraserConfig {
+  const config = defaultEraserConfig();
+  config.components.scanner.enabled = false;
+  config.manager.imageJob.cleanup.delayOnFailureMs = 0;
+  config.manager.logLevel = 'warn';
+  edit(config);
+  return config;
+}
+
+export class Bed {
+  readonly managers: ManagerHandle[] = [];
+
+  private constructor(
+    readonly emulator: Emulator,
+    readonly nodes: readonly TestNode[],
+    readonly sim: NodeSimulator,
+  ) {}
+
+  static async start(opts: BedOptions = {}): Promise<Bed> {
+    const emulator = await startEmulator({ namespaces: [NAMESPACE], historySize: 20_000 });
+    for (const crd of ALL_CRDS) {
+      emulator.store.create('customresourcedefinitions', crdManifest(crd) as KubeObject);
+    }
+    const nodes = await Promise.all(
+      Array.from({ length: opts.realNodes ?? 0 }, () => startTestNode()),
+    );
+    const real: SimNodeSpec[] = nodes.map((n, i) => ({
+      name: `node-${i + 1}`,
+      runtimeEndpoint: n.endpoint,
+      labels: opts.realNodeLabels?.[i] ?? {},
+    }));
+    const sim = await NodeSimulator.start({
+      store: emulator.store,
+      nodes: [...real, ...(opts.fakeNodes ?? [])],
+      workerCommand: WORKER_COMMAND,
+      cwd: REPO,
+    });
+    return new Bed(emulator, nodes, sim);
+  }
+
+  kubeConfig(): KubeConfig {
+    return this.emulator.kubeConfig();
+  }
+
+  custom(): CustomObjectsApi {
+    return this.kubeConfig().makeApiClient(CustomObjectsApi);
+  }
+
+  core(): CoreV1Api {
+    return this.kubeConfig().makeApiClient(CoreV1Api);
+  }
+
+  async startManager(overrides: Partial<ManagerOptions> = {}): Promise<ManagerHandle> {
+    const manager = await startManager({
+      kubeConfig: this.kubeConfig(),
+      namespace: NAMESPACE,
+      config: testConfig(),
+      leaderElection: false,
+      worker: { command: ['eraser'] },
+      podStartTimeoutMs: 20_000,
+      progressIntervalMs: 200,
+      logger: silentLogger(),
+      healthAddress: '127.0.0.1:0',
+      metricsAddress: '127.0.0.1:0',
+      ...overrides,
+    });
+    this.managers.push(manager);
+    return manager;
+  }
+
+  async applyImageList(name: string, images: readonly string[]): Promise<void> {
+    const body = {
+      apiVersion: 'eraser.sh/v1',
+      kind: 'ImageList',
+      metadata: { name },
+      spec: { images },
+    };
+    await this.custom().createClusterCustomObject({
+      group: 'eraser.sh',
+      version: 'v1',
+      plural: 'imagelists',
+      body,
+    });
+  }
+
+  imageList(name: string): KubeObject | undefined {
+    return this.emulator.store.get('imagelists.eraser.sh', undefined, name);
+  }
+
+  /** The ImageList once it reports the given generation as done. */
+  async listDone(name: string, generation = 1, timeoutMs = 60_000): Promise<KubeObject> {
+    return waitFor(`imagelist ${name} generation ${generation} done`, timeoutMs, () => {
+      const list = this.imageList(name);
+      const status = list?.['status'] as { observedGeneration?: number } | undefined;
+      return (status?.observedGeneration ?? 0) >= generation ? list : undefined;
+    });
+  }
+
+  async addExclusions(name: string, data: Record<string, string>): Promise<void> {
+    await this.core().createNamespacedConfigMap({
+      namespace: NAMESPACE,
+      body: {
+        metadata: { name, labels: { 'eraser.sh/exclude.list': 'true' } },
+        data,
+      },
+    });
+  }
+
+  count(resource: string): number {
+    return this.emulator.store.list(
+      resource,
+      resource === 'imagejobs.eraser.sh' ? undefined : NAMESPACE,
+    ).length;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.managers.map((m) => m.stop()));
+    await this.sim.stop();
+    await this.emulator.stop();
+    await Promise.all(this.nodes.map((n) => n.stop()));
+  }
+}
+
+/** Polls `probe` every 50 ms until it returns a value; fails with `what` after the bound. */
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => T | undefined | Promise<T | undefined>,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
