@@ -2,6 +2,7 @@ import type { CoreV1Event } from '@kubernetes/client-node';
 
 import type { Logger } from '../logger.js';
 import type { KubeApi } from './kube/api.js';
+import type { Plain } from './kube/read.js';
 import type { ObjectRef } from './kube/objects.js';
 import { MANAGER_NAME } from './labels.js';
 
@@ -60,7 +61,7 @@ export class EventRecorder {
     reason: string,
     message: string,
     now: number,
-  ): CoreV1Event {
+  ): Plain<CoreV1Event> {
     const time = new Date(now);
     return {
       metadata: { generateName: `${target.name}.`, namespace: this.namespace },
@@ -82,7 +83,7 @@ export class EventRecorder {
     };
   }
 
-  private async send(body: CoreV1Event): Promise<void> {
+  private async send(body: Plain<CoreV1Event>): Promise<void> {
     try {
       await this.api.createEvent(this.namespace, body);
     } catch (err: unknown) {

@@ -1,10 +1,11 @@
-import type { V1ConfigMap, V1OwnerReference, V1Pod } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1OwnerReference } from '@kubernetes/client-node';
 
 import { IMAGE_JOB_CRD } from '../api/imagejob.js';
 import type { ExclusionFile } from './exclusions.js';
-import { at, num, rec, str } from './kube/read.js';
+import { at, num, rec, str, type Plain } from './kube/read.js';
 import { LABELS, MANAGER_NAME } from './labels.js';
 import type { JobKind } from './pipeline.js';
+import type { WorkerPod } from './pod-template.js';
 
 /** Settings a job keeps from the config it started under; later config edits do not touch it. */
 export interface JobSettings {
@@ -24,7 +25,7 @@ export interface JobPlan {
   readonly targets: readonly string[];
   readonly skipped: number;
   readonly settings: JobSettings;
-  readonly template: V1Pod;
+  readonly template: WorkerPod;
 }
 
 /** A node whose failure cannot be read from a pod (pod timed out and deleted, node gone). */
@@ -42,7 +43,7 @@ export interface JobRef {
   readonly uid: string;
 }
 
-export function ownerReference(job: JobRef): V1OwnerReference[] {
+export function ownerReference(job: JobRef): Plain<V1OwnerReference>[] {
   return [
     {
       apiVersion: 'eraser.sh/v1',
@@ -62,7 +63,7 @@ export function planConfigMap(
   plan: JobPlan,
   images: readonly string[] | undefined,
   exclusions: readonly ExclusionFile[],
-): V1ConfigMap {
+): Plain<V1ConfigMap> {
   const data: Record<string, string> = { [PLAN_KEY]: JSON.stringify(plan) };
   if (images !== undefined) data[IMAGES_KEY] = `${JSON.stringify(images, null, 1)}\n`;
   for (const file of exclusions) data[file.key] = file.content;
@@ -111,7 +112,7 @@ export function readPlan(data: Readonly<Record<string, string>> | undefined): Jo
   if (kind !== 'manual' && kind !== 'automated') return undefined;
   if (!Array.isArray(targets) || !targets.every((t) => typeof t === 'string')) return undefined;
   if (skipped === undefined || settings === undefined || template === undefined) return undefined;
-  return { kind, targets: targets as string[], skipped, settings, template: template as V1Pod };
+  return { kind, targets: targets as string[], skipped, settings, template: template as WorkerPod };
 }
 
 /** Reads the recorded node failures; a damaged record reads as empty. */

@@ -1,5 +1,3 @@
-import type { V1Pod } from '@kubernetes/client-node';
-
 import { errorMessage } from '../errors.js';
 import type { ManagerContext } from './context.js';
 import { snapshotExclusions, type ExclusionFile } from './exclusions.js';
@@ -10,7 +8,7 @@ import { ownerList } from './list-reporter.js';
 import { checkImages } from './list-status.js';
 import { planNodes } from './nodes.js';
 import { workerPipeline, type JobKind } from './pipeline.js';
-import { buildPodTemplate } from './pod-template.js';
+import { buildPodTemplate, type WorkerPod } from './pod-template.js';
 
 /** A plan ready to store, or why the job cannot run at all. */
 export type PlanResult =
@@ -67,7 +65,7 @@ function template(
   job: JobInfo,
   kind: JobKind,
   exclusions: readonly ExclusionFile[],
-): V1Pod | PlanResult {
+): WorkerPod | PlanResult {
   const config = ctx.config();
   const pipeline = workerPipeline(kind, config, exclusions.length > 0, ctx.scanner);
   if (!pipeline.ok) return refuse(pipeline.reason, pipeline.message);
@@ -114,7 +112,7 @@ export function buildPlan(ctx: ManagerContext, job: JobInfo): PlanResult {
     targets: nodes.targets,
     skipped: nodes.skipped.length,
     settings: settings(ctx, kind),
-    template: pod as V1Pod,
+    template: pod as WorkerPod,
   };
   const base = { ok: true as const, plan, exclusions: snapshot.files };
   return images === undefined ? base : { ...base, images: images as readonly string[] };

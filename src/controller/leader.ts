@@ -4,6 +4,7 @@ import type { Logger } from '../logger.js';
 import { LeadershipLostError } from './errors.js';
 import type { KubeApi } from './kube/api.js';
 import { isConflict } from './kube/errors.js';
+import type { Plain } from './kube/read.js';
 
 export interface LeaderOptions {
   readonly namespace: string;
@@ -142,7 +143,7 @@ export class LeaderElector {
     }
   }
 
-  private spec(transitions: number, acquired: Date): V1LeaseSpec {
+  private spec(transitions: number, acquired: Date): Plain<V1LeaseSpec> {
     return {
       holderIdentity: this.options.identity,
       leaseDurationSeconds: Math.ceil(this.options.leaseDurationMs / 1000),
@@ -154,7 +155,7 @@ export class LeaderElector {
 
   private async create(): Promise<boolean> {
     const { namespace, leaseName } = this.options;
-    const body: V1Lease = {
+    const body: Plain<V1Lease> = {
       metadata: { name: leaseName, namespace },
       spec: this.spec(0, new Date()),
     };
@@ -179,7 +180,10 @@ export class LeaderElector {
     const mine = lease.spec?.holderIdentity === this.options.identity;
     const transitions = (lease.spec?.leaseTransitions ?? 0) + (mine ? 0 : 1);
     const acquired = mine ? (lease.spec?.acquireTime ?? new Date()) : new Date();
-    const body: V1Lease = { ...lease, spec: this.spec(transitions, acquired) };
+    const body: Plain<V1Lease> = {
+      metadata: lease.metadata ?? {},
+      spec: this.spec(transitions, acquired),
+    };
     await this.api.replaceLease(this.options.namespace, this.options.leaseName, body);
     return true;
   }

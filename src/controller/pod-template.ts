@@ -10,8 +10,12 @@ import type {
 import type { ComponentConfig, EraserConfig } from '../api/config.js';
 import { parseQuantity } from '../api/quantity.js';
 import { parseEndpoint } from '../runtime/endpoint.js';
+import type { Plain } from './kube/read.js';
 import { LABELS, MANAGER_NAME } from './labels.js';
 import { WORKER_PATHS, type JobKind } from './pipeline.js';
+
+/** A worker pod as the manager builds it: plain JSON in the shape of a V1Pod. */
+export type WorkerPod = Plain<V1Pod>;
 
 /** How worker pods run, from manager options rather than the EraserConfig. */
 export interface WorkerPodOptions {
@@ -82,8 +86,8 @@ function imageFor(kind: JobKind, config: EraserConfig): string {
   return `${repo}:${tag}`;
 }
 
-function volumes(input: TemplateInput, socketPath: string): V1Volume[] {
-  const out: V1Volume[] = [
+function volumes(input: TemplateInput, socketPath: string): Plain<V1Volume>[] {
+  const out: Plain<V1Volume>[] = [
     { name: 'runtime-socket', hostPath: { path: socketPath, type: 'Socket' } },
     { name: 'tmp', emptyDir: { sizeLimit: '64Mi' } },
   ];
@@ -98,8 +102,8 @@ function volumes(input: TemplateInput, socketPath: string): V1Volume[] {
   return out;
 }
 
-function mounts(input: TemplateInput): V1VolumeMount[] {
-  const out: V1VolumeMount[] = [
+function mounts(input: TemplateInput): Plain<V1VolumeMount>[] {
+  const out: Plain<V1VolumeMount>[] = [
     { name: 'runtime-socket', mountPath: WORKER_PATHS.socket },
     { name: 'tmp', mountPath: WORKER_PATHS.tmp },
   ];
@@ -112,7 +116,7 @@ function mounts(input: TemplateInput): V1VolumeMount[] {
   return out;
 }
 
-function securityContext(options: WorkerPodOptions): V1SecurityContext {
+function securityContext(options: WorkerPodOptions): Plain<V1SecurityContext> {
   const nonRoot = options.runAsUser !== undefined && options.runAsUser !== 0;
   return {
     allowPrivilegeEscalation: false,
@@ -125,7 +129,7 @@ function securityContext(options: WorkerPodOptions): V1SecurityContext {
   };
 }
 
-function container(input: TemplateInput): V1Container {
+function container(input: TemplateInput): Plain<V1Container> {
   const { kind, config, options } = input;
   return {
     name: input.container,
@@ -145,7 +149,7 @@ function container(input: TemplateInput): V1Container {
   };
 }
 
-function podSpec(input: TemplateInput, socketPath: string): V1PodSpec {
+function podSpec(input: TemplateInput, socketPath: string): Plain<V1PodSpec> {
   const { config, options } = input;
   const { socketGroup, serviceAccountName } = options;
   return {
@@ -174,7 +178,7 @@ function podSpec(input: TemplateInput, socketPath: string): V1PodSpec {
  * escalation; the only host access is the runtime socket, mounted as a single socket file.
  * Throws InvalidEndpointError when the config's runtime address is not a unix socket.
  */
-export function buildPodTemplate(input: TemplateInput): V1Pod {
+export function buildPodTemplate(input: TemplateInput): WorkerPod {
   const { socketPath } = parseEndpoint(input.config.manager.runtime.address);
   const labels = {
     ...input.config.manager.additionalPodLabels,

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 
-import type { V1Pod } from '@kubernetes/client-node';
-
 import { ownerReference, type JobRef } from './job-plan.js';
+import type { WorkerPod } from './pod-template.js';
 
 const MAX_NAME = 253;
 
@@ -18,7 +17,7 @@ export function workerPodName(job: string, node: string): string {
 }
 
 /** One node's pod from the job's template: bound to the node, owned by the job. */
-export function stampPod(template: V1Pod, job: JobRef, node: string): V1Pod {
+export function stampPod(template: WorkerPod, job: JobRef, node: string): WorkerPod {
   const pod = structuredClone(template);
   pod.metadata = {
     ...pod.metadata,

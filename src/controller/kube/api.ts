@@ -14,7 +14,7 @@ import {
 
 import type { Logger } from '../../logger.js';
 import { isAlreadyExists, isNotFound } from './errors.js';
-import { at, str } from './read.js';
+import { at, str, type Plain } from './read.js';
 import type { ListPage, ReflectorSource, WatchFn } from './reflector.js';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from './retry.js';
 
@@ -116,7 +116,7 @@ export class KubeApi {
     };
   }
 
-  async createPod(namespace: string, body: V1Pod): Promise<'created' | 'exists'> {
+  async createPod(namespace: string, body: Plain<V1Pod>): Promise<'created' | 'exists'> {
     try {
       await this.call('create pod', () => this.core.createNamespacedPod({ namespace, body }));
       return 'created';
@@ -134,7 +134,10 @@ export class KubeApi {
     );
   }
 
-  async createConfigMap(namespace: string, body: V1ConfigMap): Promise<'created' | 'exists'> {
+  async createConfigMap(
+    namespace: string,
+    body: Plain<V1ConfigMap>,
+  ): Promise<'created' | 'exists'> {
     try {
       await this.call('create configmap', () =>
         this.core.createNamespacedConfigMap({ namespace, body }),
@@ -211,7 +214,7 @@ export class KubeApi {
     );
   }
 
-  async createEvent(namespace: string, body: CoreV1Event): Promise<void> {
+  async createEvent(namespace: string, body: Plain<CoreV1Event>): Promise<void> {
     await this.call('create event', () => this.core.createNamespacedEvent({ namespace, body }));
   }
 
@@ -224,11 +227,11 @@ export class KubeApi {
     }
   }
 
-  createLease(namespace: string, body: V1Lease): Promise<V1Lease> {
+  createLease(namespace: string, body: Plain<V1Lease>): Promise<V1Lease> {
     return this.coordination.createNamespacedLease({ namespace, body });
   }
 
-  replaceLease(namespace: string, name: string, body: V1Lease): Promise<V1Lease> {
+  replaceLease(namespace: string, name: string, body: Plain<V1Lease>): Promise<V1Lease> {
     return this.coordination.replaceNamespacedLease({ namespace, name, body });
   }
 }
