@@ -109,7 +109,9 @@ export function managerCommand(setExit: (code: number) => void): Command {
 export async function manage(flags: ManagerFlags): Promise<number> {
   const log = createLogger(isLogLevel(flags.logLevel) ? flags.logLevel : 'info');
   const stop = new AbortController();
-  const onSignal = (): void => stop.abort();
+  const onSignal = (): void => {
+    stop.abort();
+  };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   try {

@@ -50,7 +50,9 @@ export class ClusterCache {
       byName,
       deps,
     );
-    this.pods.onChange((type, pod, old) => this.index(type, pod, old));
+    this.pods.onChange((type, pod, old) => {
+      this.index(type, pod, old);
+    });
   }
 
   private all(): Reflector<unknown>[] {

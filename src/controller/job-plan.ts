@@ -112,7 +112,7 @@ export function readPlan(data: Readonly<Record<string, string>> | undefined): Jo
   if (kind !== 'manual' && kind !== 'automated') return undefined;
   if (!Array.isArray(targets) || !targets.every((t) => typeof t === 'string')) return undefined;
   if (skipped === undefined || settings === undefined || template === undefined) return undefined;
-  return { kind, targets: targets as string[], skipped, settings, template: template as WorkerPod };
+  return { kind, targets: targets, skipped, settings, template: template };
 }
 
 /** Reads the recorded node failures; a damaged record reads as empty. */

@@ -61,7 +61,7 @@ describe('ImageList status', () => {
     const bad = checkImages(['alpine:3.7', 'UPPER:case:bad', '']);
     assert.equal(bad.ok, false);
     assert.match(bad.ok ? '' : bad.message, /UPPER:case:bad/);
-    assert.equal(checkImages([]).ok === false && checkImages([]).ok, false);
+    assert.equal(!checkImages([]).ok && checkImages([]).ok, false);
     assert.deepEqual(checkImages('alpine'), {
       ok: false,
       reason: 'InvalidImages',
@@ -71,7 +71,7 @@ describe('ImageList status', () => {
 
   test('an empty list is reported as nothing to remove', () => {
     const check = checkImages(['  ']);
-    assert.equal(check.ok === false && check.reason, 'NothingToRemove');
+    assert.equal(!check.ok && check.reason, 'NothingToRemove');
   });
 
   test('no spec.images value, however hostile, makes the check throw', () => {

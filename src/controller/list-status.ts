@@ -77,7 +77,7 @@ export function checkImages(images: unknown): ImagesCheck {
   if (!Array.isArray(images) || !images.every((i) => typeof i === 'string')) {
     return { ok: false, reason: 'InvalidImages', message: 'spec.images must be a list of strings' };
   }
-  const entries = images as string[];
+  const entries = images;
   const bad = entries.filter((entry) => entry.trim() !== '*' && !isReference(entry.trim()));
   if (bad.length > 0) {
     const shown = bad

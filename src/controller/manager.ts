@@ -52,7 +52,12 @@ async function configSource(
     return { current: () => fixed, close: () => undefined };
   }
   const watcher: ConfigWatcher = await watchConfig(opts.configPath, onChange, { logger: log });
-  return { current: () => watcher.current().config, close: () => watcher.close() };
+  return {
+    current: () => watcher.current().config,
+    close: () => {
+      watcher.close();
+    },
+  };
 }
 
 /** The controllers and queues that run only while this replica leads. */
@@ -67,11 +72,16 @@ class Controllers {
   constructor(private readonly ctx: ManagerContext) {
     this.cache = ctx.cache;
     const launcher = new JobLauncher(ctx);
-    const observe = (controller: string) => (outcome: string) =>
+    const observe = (controller: string) => (outcome: string) => {
       ctx.metrics.reconciles.inc({ controller, outcome });
+    };
     const jobs = new JobController(ctx, {
-      enqueue: (job) => this.jobQueue.add(job),
-      released: () => this.released(),
+      enqueue: (job) => {
+        this.jobQueue.add(job);
+      },
+      released: () => {
+        this.released();
+      },
     });
     this.lists = new ImageListController(ctx, launcher);
     this.scheduler = new Scheduler(ctx, launcher);
@@ -91,8 +101,12 @@ class Controllers {
 
   private watchCaches(): void {
     const { cache } = this;
-    cache.jobs.onChange((_type, job) => this.jobQueue.add(job.name));
-    cache.lists.onChange((_type, list) => this.listQueue.add(list.name));
+    cache.jobs.onChange((_type, job) => {
+      this.jobQueue.add(job.name);
+    });
+    cache.lists.onChange((_type, list) => {
+      this.listQueue.add(list.name);
+    });
     cache.pods.onChange((_type, pod) => {
       if (pod.jobName !== undefined) this.jobQueue.add(pod.jobName);
     });
@@ -216,7 +230,9 @@ class Manager implements ManagerHandle {
 
   async start(): Promise<this> {
     await this.serve();
-    this.startup = this.lead().catch((err: unknown) => this.fail(err));
+    this.startup = this.lead().catch((err: unknown) => {
+      this.fail(err);
+    });
     return this;
   }
 
@@ -260,7 +276,9 @@ class Manager implements ManagerHandle {
     if (this.elector !== undefined) {
       if (!(await this.elector.acquire())) return;
       this.metrics.leader.set(1);
-      this.elector.keepRenewing((err) => this.fail(err));
+      this.elector.keepRenewing((err) => {
+        this.fail(err);
+      });
     }
     if (this.stopping) return;
     await this.controllers.start();

@@ -156,7 +156,7 @@ describe('layer cache', () => {
     }
   });
 
-  test('the same tar compressed otherwise is a hit with its own digest and compression', async (t) => {
+  test('a tar compressed otherwise is a hit with its own digest and compression', async (t) => {
     const dir = await cacheDir(t);
     const tar = await tarLayer(BASE);
     const plain = layerSource(tar);
@@ -278,7 +278,7 @@ describe('layer cache', () => {
     assert.equal(opens.get(layer.digest), 2);
   });
 
-  test('another analyser set or kept-file limit misses rather than read stale entries', async (t) => {
+  test('another analyser set or file limit misses rather than read stale entries', async (t) => {
     const dir = await cacheDir(t);
     const image = await imageOf('example.test/app:1', [BASE, appLayer('x')]);
     const dpkgOnly = { analyzers: [dpkgAnalyzer] };

@@ -86,9 +86,9 @@ export function runContainer(run: ContainerRun): RunningContainer {
     child.on('close', (code, signal) => {
       if (timer !== undefined) clearTimeout(timer);
       const exitCode = code ?? (signal === null ? 128 : 128 + (signal === 'SIGKILL' ? 9 : 15));
-      void terminationMessage(run, exitCode, combined).then((message) =>
-        resolve({ exitCode, message, stdout, stderr, deadlineExceeded }),
-      );
+      void terminationMessage(run, exitCode, combined).then((message) => {
+        resolve({ exitCode, message, stdout, stderr, deadlineExceeded });
+      });
     });
   });
   return {

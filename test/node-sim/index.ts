@@ -109,7 +109,9 @@ export class NodeSimulator {
     private readonly dir: string,
   ) {
     this.log = (opts.log ?? silentLogger()).child({ component: 'node-sim' });
-    this.unsubscribe = opts.store.onChange((event) => this.onEvent(event));
+    this.unsubscribe = opts.store.onChange((event) => {
+      this.onEvent(event);
+    });
   }
 
   static async start(opts: NodeSimulatorOptions): Promise<NodeSimulator> {
@@ -171,7 +173,9 @@ export class NodeSimulator {
       return;
     }
     // Defer: store listeners run inside the commit, and we write back to the store.
-    setImmediate(() => this.consider(event.object));
+    setImmediate(() => {
+      this.consider(event.object);
+    });
   }
 
   private consider(pod: KubeObject): void {

@@ -201,7 +201,14 @@ export class Reflector<T> {
         resolve(err ?? undefined);
       };
       this.deps
-        .watch(this.source.path, query, (type, obj) => this.onEvent(type, obj), onDone)
+        .watch(
+          this.source.path,
+          query,
+          (type, obj) => {
+            this.onEvent(type, obj);
+          },
+          onDone,
+        )
         .then((handle) => {
           this.current = handle;
           if (this.stopped) handle.abort();

@@ -38,8 +38,13 @@ interface Named {
  * The one entry `ref` names, or, with no ref, the only entry. `where` names the layout or
  * archive in errors, which list what is there.
  */
-export function pickEntry<T extends Named>(entries: readonly T[], ref: string | undefined, where: string): T {
-  const matches = ref === undefined ? entries : entries.filter((e) => refMatches(ref, e.names, e.digest));
+export function pickEntry<T extends Named>(
+  entries: readonly T[],
+  ref: string | undefined,
+  where: string,
+): T {
+  const matches =
+    ref === undefined ? entries : entries.filter((e) => refMatches(ref, e.names, e.digest));
   const [only, ...others] = matches;
   const available = someNames(entries.map((e) => e.name));
   if (only === undefined) {
@@ -51,11 +56,11 @@ export function pickEntry<T extends Named>(entries: readonly T[], ref: string | 
   }
   if (others.length > 0) {
     const what = ref === undefined ? 'holds several images' : `has several images matching ${ref}`;
-    throw new ImageSourceError(
-      'SOURCE_AMBIGUOUS',
-      `${where} ${what}; name one of: ${available}`,
-      { ...(ref === undefined ? {} : { image: ref }), where, count: matches.length },
-    );
+    throw new ImageSourceError('SOURCE_AMBIGUOUS', `${where} ${what}; name one of: ${available}`, {
+      ...(ref === undefined ? {} : { image: ref }),
+      where,
+      count: matches.length,
+    });
   }
   return only;
 }

@@ -191,6 +191,10 @@ class LayoutBlobStore implements BlobStore {
   openBlob(descriptor: Descriptor, role: BlobRole, image: string): Readable {
     // One byte past the size is enough for the verifier to see a blob that grew.
     const source = createReadStream(this.pathOf(descriptor), { end: descriptor.size });
-    return verifiedStream(source, descriptor, mismatchError(role, descriptor, image, this.location));
+    return verifiedStream(
+      source,
+      descriptor,
+      mismatchError(role, descriptor, image, this.location),
+    );
   }
 }

@@ -167,7 +167,11 @@ function checkMediaTypes(manifest: ImageManifest, name: string): void {
 }
 
 /** `os/architecture[/variant]` from a config blob, when it says; fails when it is not JSON. */
-export function configPlatform(bytes: Buffer, descriptor: Descriptor, name: string): string | undefined {
+export function configPlatform(
+  bytes: Buffer,
+  descriptor: Descriptor,
+  name: string,
+): string | undefined {
   const where = `config ${descriptor.digest} of image ${name}`;
   const config = parseJson(bytes, badManifest(where, { image: name, digest: descriptor.digest }));
   const { os, architecture, variant } = config;

@@ -124,7 +124,12 @@ function offsetOf(header: tar.Headers, file: string): number {
 function toMember(header: tar.Headers, file: string): TarMember | undefined {
   const name = memberName(header.name);
   if (name === undefined) return undefined;
-  const base = { name, type: typeOf(header), size: header.size ?? 0, offset: offsetOf(header, file) };
+  const base = {
+    name,
+    type: typeOf(header),
+    size: header.size ?? 0,
+    offset: offsetOf(header, file),
+  };
   return header.linkname === undefined || header.linkname === null
     ? base
     : { ...base, linkname: header.linkname };
