@@ -1,10 +1,10 @@
-import type { V1Lease, V1LeaseSpec } from '@kubernetes/client-node';
+import { V1MicroTime, type V1Lease, type V1LeaseSpec } from '@kubernetes/client-node';
 
 import type { Logger } from '../logger.js';
 import { LeadershipLostError } from './errors.js';
 import type { KubeApi } from './kube/api.js';
 import { isConflict } from './kube/errors.js';
-import type { Plain } from './kube/read.js';
+import { timeMs, type Plain } from './kube/read.js';
 
 export interface LeaderOptions {
   readonly namespace: string;
@@ -89,7 +89,7 @@ export class LeaderElector {
       let lastRenew = Date.now();
       while (!signal.aborted) {
         await delay(this.options.retryPeriodMs, signal);
-        if (signal.aborted) return;
+        if (this.stop.signal.aborted) return;
         if (await this.tryAcquireOrRenew()) lastRenew = Date.now();
         else if (Date.now() - lastRenew > this.options.renewDeadlineMs) {
           this.leading = false;
@@ -128,7 +128,7 @@ export class LeaderElector {
     if (lease?.spec?.holderIdentity !== this.options.identity) return;
     lease.spec.holderIdentity = '';
     lease.spec.leaseDurationSeconds = 1;
-    lease.spec.renewTime = new Date();
+    lease.spec.renewTime = new V1MicroTime();
     await this.api.replaceLease(namespace, leaseName, lease);
     this.log.info({ lease: leaseName }, 'lease released');
   }
@@ -143,12 +143,12 @@ export class LeaderElector {
     }
   }
 
-  private spec(transitions: number, acquired: Date): Plain<V1LeaseSpec> {
+  private spec(transitions: number, acquired: V1MicroTime): Plain<V1LeaseSpec> {
     return {
       holderIdentity: this.options.identity,
       leaseDurationSeconds: Math.ceil(this.options.leaseDurationMs / 1000),
       acquireTime: acquired,
-      renewTime: new Date(),
+      renewTime: new V1MicroTime(),
       leaseTransitions: transitions,
     };
   }
@@ -157,7 +157,7 @@ export class LeaderElector {
     const { namespace, leaseName } = this.options;
     const body: Plain<V1Lease> = {
       metadata: { name: leaseName, namespace },
-      spec: this.spec(0, new Date()),
+      spec: this.spec(0, new V1MicroTime()),
     };
     await this.api.createLease(namespace, body);
     return true;
@@ -165,7 +165,8 @@ export class LeaderElector {
 
   private heldByOther(lease: V1Lease, now: number): boolean {
     const holder = lease.spec?.holderIdentity ?? '';
-    const renewTime = lease.spec?.renewTime?.getTime() ?? 0;
+    // client-node hands MicroTime fields back as strings; read them either way.
+    const renewTime = timeMs(lease.spec?.renewTime) ?? 0;
     const seen = this.observed;
     if (seen === undefined || seen.holder !== holder || seen.renewTime !== renewTime) {
       this.observed = { holder, renewTime, seenAt: now };
@@ -179,7 +180,8 @@ export class LeaderElector {
     if (this.heldByOther(lease, Date.now())) return false;
     const mine = lease.spec?.holderIdentity === this.options.identity;
     const transitions = (lease.spec?.leaseTransitions ?? 0) + (mine ? 0 : 1);
-    const acquired = mine ? (lease.spec?.acquireTime ?? new Date()) : new Date();
+    const since = mine ? timeMs(lease.spec?.acquireTime) : undefined;
+    const acquired = since === undefined ? new V1MicroTime() : new V1MicroTime(since);
     const body: Plain<V1Lease> = {
       metadata: lease.metadata ?? {},
       spec: this.spec(transitions, acquired),

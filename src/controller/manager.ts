@@ -125,11 +125,15 @@ class Controllers {
 
   private stopped = false;
 
+  private isStopped(): boolean {
+    return this.stopped;
+  }
+
   async start(): Promise<void> {
     await this.cache.start();
-    if (this.stopped) return;
+    if (this.isStopped()) return;
     await sweepOrphans(this.ctx);
-    if (this.stopped) return;
+    if (this.isStopped()) return;
     this.running = true;
     this.jobQueue.start();
     this.listQueue.start();
@@ -182,13 +186,16 @@ function buildContext(
 export async function startManager(opts: ManagerOptions): Promise<ManagerHandle> {
   const resolved = resolveOptions(opts);
   const log = (opts.logger ?? createLogger()).child({ component: 'manager' });
-  let controllers: Controllers | undefined;
+  const reload = { handler: (): void => undefined };
   const source = await configSource(opts, log, () => {
-    ctx.metrics.configReloads.inc();
-    if (controllers?.running === true) void controllers.scheduler.poke();
+    reload.handler();
   });
   const ctx = buildContext(opts, resolved, log, () => source.current());
-  controllers = new Controllers(ctx);
+  const controllers = new Controllers(ctx);
+  reload.handler = () => {
+    ctx.metrics.configReloads.inc();
+    if (controllers.running) void controllers.scheduler.poke();
+  };
   return new Manager(opts, resolved, ctx, controllers, source).start();
 }
 
@@ -275,12 +282,12 @@ class Manager implements ManagerHandle {
   private async lead(): Promise<void> {
     if (this.elector !== undefined) {
       if (!(await this.elector.acquire())) return;
-      this.metrics.leader.set(1);
       this.elector.keepRenewing((err) => {
         this.fail(err);
       });
     }
     if (this.stopping) return;
+    this.metrics.leader.set(1);
     await this.controllers.start();
     this.ctx.log.info({ namespace: this.resolved.namespace }, 'controllers running');
   }

@@ -15,7 +15,7 @@ const DEFAULT_FILTER: NodeFilterConfig = {
 };
 
 describe('node filter', () => {
-  test('a key selector matches any value of the label, a key=value selector only that value', () => {
+  test('a key selector matches any value of its label, key=value only that value', () => {
     assert.equal(selectorMatches('team', { team: '' }), true);
     assert.equal(selectorMatches('team', { other: 'x' }), false);
     assert.equal(selectorMatches('team=a', { team: 'a' }), true);

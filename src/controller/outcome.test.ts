@@ -51,8 +51,8 @@ describe('worker pod outcome', () => {
         TIMEOUTS,
       );
       assert.equal(outcome.state, 'failed');
-      assert.equal(outcome.state === 'failed' && outcome.reason, reason);
-      assert.equal(outcome.state === 'failed' && outcome.deletePod, false);
+      assert.equal(outcome.reason, reason);
+      assert.equal(outcome.deletePod, false);
     }
   });
 

@@ -4,7 +4,20 @@ import { describe, test } from 'node:test';
 import { defaultEraserConfig } from '../api/config.js';
 import { InvalidEndpointError } from '../runtime/errors.js';
 import { workerPipeline } from './pipeline.js';
-import { buildPodTemplate, type TemplateInput } from './pod-template.js';
+import { buildPodTemplate, type TemplateInput, type WorkerPod } from './pod-template.js';
+
+/** The parts of a built pod the tests read, all of which a template always has. */
+function parts(pod: WorkerPod) {
+  const spec = pod.spec ?? assert.fail('no spec');
+  const container = spec.containers[0] ?? assert.fail('no container');
+  const labels = pod.metadata?.labels ?? assert.fail('no labels');
+  return {
+    spec,
+    container,
+    labels,
+    security: container.securityContext ?? assert.fail('no context'),
+  };
+}
 
 function input(over: Partial<TemplateInput> = {}): TemplateInput {
   const config = defaultEraserConfig();
@@ -30,76 +43,64 @@ function input(over: Partial<TemplateInput> = {}): TemplateInput {
 
 describe('worker pod template', () => {
   test('the pod tolerates every taint, runs once, and carries config and job labels', () => {
-    const pod = buildPodTemplate(input());
-    const spec = pod.spec;
-    assert.equal(spec?.restartPolicy, 'Never');
-    assert.deepEqual(spec?.tolerations, [{ operator: 'Exists' }]);
-    assert.equal(spec?.priorityClassName, 'system-node-critical');
-    assert.deepEqual(spec?.imagePullSecrets, [{ name: 'regcred' }]);
-    assert.equal(spec?.activeDeadlineSeconds, 3600);
-    assert.equal(spec?.automountServiceAccountToken, false);
-    assert.equal(pod.metadata?.labels?.['team'], 'platform');
-    assert.equal(pod.metadata?.labels?.['eraser.sh/job'], 'imagejob-abc');
-    assert.equal(pod.metadata?.labels?.['eraser.sh/type'], 'manual');
+    const { spec, labels } = parts(buildPodTemplate(input()));
+    assert.equal(spec.restartPolicy, 'Never');
+    assert.deepEqual(spec.tolerations, [{ operator: 'Exists' }]);
+    assert.equal(spec.priorityClassName, 'system-node-critical');
+    assert.deepEqual(spec.imagePullSecrets, [{ name: 'regcred' }]);
+    assert.equal(spec.activeDeadlineSeconds, 3600);
+    assert.equal(spec.automountServiceAccountToken, false);
+    assert.equal(labels['team'], 'platform');
+    assert.equal(labels['eraser.sh/job'], 'imagejob-abc');
+    assert.equal(labels['eraser.sh/type'], 'manual');
   });
 
   test('the runtime socket from the config is the only host path, mounted as a socket', () => {
-    const spec = buildPodTemplate(input()).spec;
-    const hostPaths = spec?.volumes?.filter((v) => v.hostPath !== undefined);
+    const { spec } = parts(buildPodTemplate(input()));
+    const hostPaths = (spec.volumes ?? []).filter((v) => v.hostPath !== undefined);
     assert.deepEqual(
-      hostPaths?.map((v) => v.hostPath),
+      hostPaths.map((v) => v.hostPath),
       [{ path: '/run/containerd/containerd.sock', type: 'Socket' }],
     );
   });
 
   test('the container is hardened: no capabilities, read-only root, seccomp, no escalation', () => {
-    const container = buildPodTemplate(input()).spec?.containers[0];
-    assert.deepEqual(container?.securityContext?.capabilities, { drop: ['ALL'] });
-    assert.equal(container?.securityContext?.readOnlyRootFilesystem, true);
-    assert.equal(container?.securityContext?.allowPrivilegeEscalation, false);
-    assert.equal(container?.securityContext?.seccompProfile?.type, 'RuntimeDefault');
-    assert.equal(
-      container?.securityContext?.runAsNonRoot,
-      false,
-      'the default socket is root-only',
-    );
+    const { security } = parts(buildPodTemplate(input()));
+    assert.deepEqual(security.capabilities, { drop: ['ALL'] });
+    assert.equal(security.readOnlyRootFilesystem, true);
+    assert.equal(security.allowPrivilegeEscalation, false);
+    assert.equal(security.seccompProfile?.type, 'RuntimeDefault');
+    assert.equal(security.runAsNonRoot, false, 'the default socket is root-only');
   });
 
   test('a non-root user is used when the operator grants it the socket through a group', () => {
-    const pod = buildPodTemplate(
-      input({
-        options: {
-          namespace: 'eraser-system',
-          command: ['eraser'],
-          runTimeoutMs: 60_000,
-          runAsUser: 65532,
-          socketGroup: 998,
-        },
-      }),
-    );
-    assert.equal(pod.spec?.containers[0]?.securityContext?.runAsNonRoot, true);
-    assert.equal(pod.spec?.containers[0]?.securityContext?.runAsUser, 65532);
-    assert.deepEqual(pod.spec?.securityContext?.supplementalGroups, [998]);
+    const options = {
+      namespace: 'eraser-system',
+      command: ['eraser'],
+      runTimeoutMs: 60_000,
+      runAsUser: 65532,
+      socketGroup: 998,
+    };
+    const { spec, security } = parts(buildPodTemplate(input({ options })));
+    assert.equal(security.runAsNonRoot, true);
+    assert.equal(security.runAsUser, 65532);
+    assert.deepEqual(spec.securityContext?.supplementalGroups, [998]);
   });
 
   test('requests and limits come from the config; zero means unset', () => {
-    const resources = buildPodTemplate(input()).spec?.containers[0]?.resources;
-    assert.deepEqual(resources, {
+    const { container } = parts(buildPodTemplate(input()));
+    assert.deepEqual(container.resources, {
       requests: { memory: '64Mi' },
       limits: { memory: '256Mi', cpu: '500m' },
     });
   });
 
   test('the image list and the exclusions reach the worker as mounted files', () => {
-    const pod = buildPodTemplate(input());
-    const container = pod.spec?.containers[0];
-    assert.deepEqual(container?.args?.slice(0, 3), [
-      'run',
-      '--image-list',
-      '/run/eraser.sh/job/images.json',
-    ]);
-    assert.ok(container?.args?.includes('/run/eraser.sh/exclusions'));
-    const volumes = new Map(pod.spec?.volumes?.map((v) => [v.name, v]));
+    const { spec, container } = parts(buildPodTemplate(input()));
+    const args = container.args ?? [];
+    assert.deepEqual(args.slice(0, 3), ['run', '--image-list', '/run/eraser.sh/job/images.json']);
+    assert.ok(args.includes('/run/eraser.sh/exclusions'));
+    const volumes = new Map((spec.volumes ?? []).map((v) => [v.name, v]));
     assert.deepEqual(volumes.get('job')?.configMap?.items, [
       { key: 'images.json', path: 'images.json' },
     ]);

@@ -12,7 +12,7 @@ describe('automated schedule', () => {
     assert.equal(nextRunMs(schedule, undefined, ANCHOR), ANCHOR);
   });
 
-  test('without beginImmediately the first run waits one interval from when scheduling began', () => {
+  test('without beginImmediately the first run waits an interval from the schedule start', () => {
     const schedule = { repeatIntervalMs: 24 * HOUR, beginImmediately: false };
     assert.equal(nextRunMs(schedule, undefined, ANCHOR), ANCHOR + 24 * HOUR);
   });

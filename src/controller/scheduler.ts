@@ -45,6 +45,11 @@ export class Scheduler {
     await this.poke();
   }
 
+  /** Whether a poke arrived during the evaluation (read through a call: set across awaits). */
+  private repeat(): boolean {
+    return this.again && !this.stopped;
+  }
+
   stop(): void {
     this.stopped = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
@@ -61,7 +66,7 @@ export class Scheduler {
       do {
         this.again = false;
         await this.evaluate();
-      } while (this.again && !this.stopped);
+      } while (this.repeat());
     } catch (err: unknown) {
       this.ctx.log.error({ err }, 'schedule evaluation failed; retrying in a minute');
       this.arm(60_000);

@@ -178,6 +178,18 @@ describe('layer cache', () => {
     });
   });
 
+  test('two caches open on one folder, as two processes, answer from each other', async (t) => {
+    const dir = await cacheDir(t);
+    const image = await imageOf('example.test/app:1', [BASE, appLayer('x')]);
+    const [one, two] = [await openLayerCache({ dir }), await openLayerCache({ dir })];
+    t.after(() => Promise.all([one.close(), two.close()]));
+
+    const first = await scan(image, one);
+    const second = await scan(image, two);
+    assert.deepEqual([first.opens, second.opens], [2, 0]);
+    assert.deepEqual(second.inventory, first.inventory);
+  });
+
   test('layers without config diff IDs are found through the digest index', async (t) => {
     const dir = await cacheDir(t);
     const withConfig = await imageOf('example.test/app:1', [BASE, appLayer('x')]);

@@ -3,24 +3,24 @@
  * are read once, across runs and across processes sharing the folder.
  *
  * Entries are keyed by the layer's diff ID (its uncompressed digest, the same whatever the
- * compression) plus a variant: the analyser set and the limits that shape what a read keeps.
- * Layers read without a config diff ID are found through a small index from blob digest to
- * diff ID, written after each read. Every file is written to a temporary name and renamed, so
- * readers (in this process or another) see whole entries or none; each carries the sha256 of its
- * payload, and anything that fails the checks is deleted and read as a miss.
+ * compression) plus a variant: the analyser set and the limits the read ran under. Layers read
+ * without a config diff ID are found through a small index from blob digest to diff ID, written
+ * after each read. Every file is written to a temporary name and renamed, so readers (in this
+ * process or another) see whole entries or none; each carries the sha256 of its payload, and
+ * anything that fails the checks is deleted and read as a miss. Past the size bound, the least
+ * recently used entries go first.
  *
- * A hit trusts the caller's diff ID: the blob is not opened, so its digest is not re-checked.
- * The sha256 guards against corruption, not against someone who can write to the folder, which
- * is created private to the user.
+ * A hit trusts the caller's diff ID: the blob is not read, so its digest is not re-checked (a
+ * blob stored under another digest with the same diff ID is opened for its first bytes only, to
+ * tell its compression). The sha256 guards against corruption, not against someone who can
+ * write to the folder, which is created private to the user.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import type { FileHandle } from 'node:fs/promises';
-import { access, constants, lstat, mkdir, open, readdir } from 'node:fs/promises';
-import { rename, unlink, utimes, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { EraserError } from '../errors.js';
+import { createHash } from 'node:crypto';
+import { access, constants, mkdir, stat } from 'node:fs/promises';
+import { EraserError, errorMessage } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { DEFAULT_ANALYZERS, type Analyzer } from './analyzers/index.js';
+import { CacheFolder } from './cache-folder.js';
 import {
   CacheFormatError,
   CACHE_FORMAT,
@@ -44,14 +44,6 @@ import type { LayerSource } from './types.js';
 export { CACHE_FORMAT } from './cache-format.js';
 
 const DEFAULT_MAX_BYTES = 512 * 1024 ** 2;
-/** A temporary file this old was left by a process that died while writing it. */
-const STALE_TEMP_MS = 60 * 60 * 1000;
-const ENTRY_NAME = /^[0-9a-f]{64}\.(layer|idx)$/;
-/**
- * The folder is re-listed after this fraction of the bound was written, so that entries other
- * processes added are counted before the folder grows far past the bound.
- */
-const RESCAN_FRACTION = 8;
 
 export interface LayerCacheOptions {
   /** The cache folder; created (mode 0700) when missing. May be shared by several processes. */
@@ -120,25 +112,21 @@ export async function openLayerCache(options: LayerCacheOptions): Promise<LayerC
   }
   await prepareDir(dir);
 
-  const cache = new DiskLayerCache({
-    dir,
-    maxBytes,
-    log: (options.logger ?? silentLogger()).child({ component: 'layer-cache', dir }),
-    variantBase: analyzerSetVersion(options.analyzers ?? DEFAULT_ANALYZERS),
-    clock: options.clock ?? (() => new Date()),
-  });
-  await cache.rescan();
-  await cache.evict();
-  return cache;
+  const log = (options.logger ?? silentLogger()).child({ component: 'layer-cache', dir });
+  const clock = options.clock ?? (() => new Date());
+  const folder = new CacheFolder({ dir, maxBytes, log, clock });
+  await folder.rescanAndEvict();
+  const variantBase = analyzerSetVersion(options.analyzers ?? DEFAULT_ANALYZERS);
+  return new DiskLayerCache({ dir, folder, log, variantBase, maxBytes });
 }
 
 async function prepareDir(dir: string): Promise<void> {
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    if (!(await lstat(dir)).isDirectory()) throw new Error('not a folder');
+    if (!(await stat(dir)).isDirectory()) throw new Error('it is not a folder');
     await access(dir, constants.R_OK | constants.W_OK | constants.X_OK);
   } catch (err: unknown) {
-    const message = `layer cache folder ${dir} is not a usable folder: ${String(err)}`;
+    const message = `layer cache folder ${dir} is not usable: ${errorMessage(err)}`;
     throw new LayerCacheError('CACHE_UNUSABLE', message, dir, {}, { cause: err });
   }
 }
@@ -154,10 +142,17 @@ function analyzerSetVersion(analyzers: readonly Analyzer[]): string {
   return sha256Hex(JSON.stringify({ format: CACHE_FORMAT, os: OS_RELEASE_PATHS, set }));
 }
 
-/** The limits that change what a read keeps (others only make it fail, which is not cached). */
+/**
+ * The key part shared by all layers of one analyser set and limits. Every limit a read runs
+ * under is in it: some change what is kept, the others whether the read succeeds, and an entry
+ * read under laxer limits must not answer a read that would have been refused.
+ */
 function variantOf(base: string, limits: ScanLimits): string {
-  const { maxFileBytes, maxKeptBytes, maxLinks } = limits;
-  return sha256Hex(JSON.stringify([base, maxFileBytes, maxKeptBytes, maxLinks]));
+  const { maxFileBytes, maxKeptBytes, maxLinks, maxEntries } = limits;
+  const { maxLayerBytes, maxCompressedBytes, maxZstdWindowBytes } = limits;
+  const read = [maxFileBytes, maxKeptBytes, maxLinks, maxEntries];
+  const stream = [maxLayerBytes, maxCompressedBytes, maxZstdWindowBytes];
+  return sha256Hex(JSON.stringify([base, read, stream]));
 }
 
 function layerEntryName(variant: string, diffId: string): string {
@@ -172,30 +167,21 @@ function sha256Hex(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-interface DiskEntry {
-  readonly size: number;
-  mtimeMs: number;
-}
-
 interface CacheSetup {
   readonly dir: string;
-  readonly maxBytes: number;
+  readonly folder: CacheFolder;
   readonly log: Logger;
   readonly variantBase: string;
-  readonly clock: () => Date;
+  readonly maxBytes: number;
 }
 
 class DiskLayerCache implements LayerCache {
-  private readonly table = new Map<string, DiskEntry>();
-  private tableBytes = 0;
-  private writtenSinceScan = 0;
   private hits = 0;
   private misses = 0;
   private closed = false;
   /** Reads in progress by key, so that concurrent scans of a shared layer read it once. */
   private readonly inflight = new Map<string, Promise<LayerContent>>();
   private readonly running = new Set<Promise<unknown>>();
-  private maintaining: Promise<void> = Promise.resolve();
 
   constructor(private readonly setup: CacheSetup) {}
 
@@ -212,8 +198,7 @@ class DiskLayerCache implements LayerCache {
   };
 
   stats(): LayerCacheStats {
-    const entries = [...this.table.keys()].filter((name) => name.endsWith('.layer')).length;
-    return { hits: this.hits, misses: this.misses, bytes: this.tableBytes, entries };
+    return { hits: this.hits, misses: this.misses, ...this.setup.folder.usage('.layer') };
   }
 
   async close(): Promise<void> {
@@ -292,43 +277,21 @@ class DiskLayerCache implements LayerCache {
    * is deleted and is a miss; an unreadable one is a miss left in place.
    */
   private async load<T>(name: string, decode: (file: Buffer) => T): Promise<T | undefined> {
+    const { folder, log } = this.setup;
     try {
-      const file = await this.readEntryFile(name);
+      const file = await folder.read(name);
       if (file === undefined) return undefined;
       const value = decode(file);
-      await this.touch(name, file.length);
+      await folder.touch(name, file.length);
       return value;
     } catch (err: unknown) {
       if (err instanceof CacheFormatError) {
-        this.setup.log.warn({ err, entry: name }, 'cache entry invalid; deleted, read as a miss');
-        await this.removeFile(name);
+        log.warn({ err, entry: name }, 'cache entry invalid; deleted, read as a miss');
+        await folder.remove(name);
       } else {
-        this.setup.log.warn({ err, entry: name }, 'cache entry unreadable; read as a miss');
+        log.warn({ err, entry: name }, 'cache entry unreadable; read as a miss');
       }
       return undefined;
-    }
-  }
-
-  private async readEntryFile(name: string): Promise<Buffer | undefined> {
-    let handle: FileHandle;
-    try {
-      handle = await open(join(this.setup.dir, name), 'r');
-    } catch (err: unknown) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
-
-    try {
-      const info = await handle.stat();
-      if (!info.isFile()) throw new CacheFormatError('foreign', 'not a regular file');
-      // Checked before reading so that a huge file (or a hostile one) is never loaded.
-      if (info.size > this.setup.maxBytes) {
-        const message = `${info.size} bytes, over the cache bound of ${this.setup.maxBytes}`;
-        throw new CacheFormatError('malformed', message);
-      }
-      return await handle.readFile();
-    } finally {
-      await handle.close();
     }
   }
 
@@ -355,129 +318,22 @@ class DiskLayerCache implements LayerCache {
 
   /** Stores a fresh read and its index record; a failure costs only the caching. */
   private async store(variant: string, content: LayerContent): Promise<void> {
+    const { folder } = this.setup;
     const log = this.setup.log.child({ layer: content.digest, diffId: content.diffId });
     try {
       const entry = encodeEntry('layer', encodeLayerPayload(variant, content));
-      const size = byteLength(entry);
+      const size = entry.reduce((sum, chunk) => sum + chunk.length, 0);
       if (size > this.setup.maxBytes) {
         log.info({ size, maxBytes: this.setup.maxBytes }, 'layer not cached: over the bound');
         return;
       }
-      await this.writeAtomic(layerEntryName(variant, content.diffId), entry);
+      await folder.write(layerEntryName(variant, content.diffId), entry);
       const { digest, diffId, compression } = content;
       const index = encodeEntry('index', encodeIndexPayload({ digest, diffId, compression }));
-      await this.writeAtomic(indexEntryName(digest), index);
-      await this.afterWrite();
+      await folder.write(indexEntryName(digest), index);
     } catch (err: unknown) {
       log.warn({ err }, 'layer not cached: writing the entry failed');
     }
-  }
-
-  private async writeAtomic(name: string, chunks: readonly Buffer[]): Promise<void> {
-    const path = join(this.setup.dir, name);
-    const temp = `${path}.${process.pid}-${randomBytes(6).toString('hex')}.tmp`;
-    const now = this.setup.clock();
-    try {
-      await writeFile(temp, chunks, { flag: 'wx', mode: 0o600 });
-      await utimes(temp, now, now);
-      await rename(temp, path);
-    } catch (err: unknown) {
-      await unlink(temp).catch(() => undefined); // it may never have been created
-      throw err;
-    }
-
-    const size = byteLength(chunks);
-    this.setEntry(name, { size, mtimeMs: now.getTime() });
-    this.writtenSinceScan += size;
-  }
-
-  /** Marks an entry used; failing to only costs its place in the eviction order. */
-  private async touch(name: string, size: number): Promise<void> {
-    const now = this.setup.clock();
-    try {
-      await utimes(join(this.setup.dir, name), now, now);
-    } catch (err: unknown) {
-      // Gone means evicted by another process since it was read: the data in hand is valid.
-      if (!isNotFound(err)) this.setup.log.warn({ err, entry: name }, 'cache entry not touched');
-      return;
-    }
-    this.setEntry(name, { size, mtimeMs: now.getTime() });
-  }
-
-  /** Rescans and evicts when due; one round at a time, as concurrent scans store in parallel. */
-  private async afterWrite(): Promise<void> {
-    const { maxBytes } = this.setup;
-    if (this.tableBytes <= maxBytes && this.writtenSinceScan < maxBytes / RESCAN_FRACTION) return;
-    const round = this.maintaining.then(async () => {
-      await this.rescan();
-      await this.evict();
-    });
-    this.maintaining = round.catch(() => undefined); // the failure is reported to this caller
-    await round;
-  }
-
-  /** Lists the folder afresh (other processes write to it too) and drops stale temporaries. */
-  async rescan(): Promise<void> {
-    const names = await readdir(this.setup.dir);
-    this.table.clear();
-    this.tableBytes = 0;
-    this.writtenSinceScan = 0;
-    for (const name of names.sort()) {
-      if (name.endsWith('.tmp')) await this.removeIfStale(name);
-      if (!ENTRY_NAME.test(name)) continue;
-      const info = await lstat(join(this.setup.dir, name)).catch(ignoreNotFound);
-      if (info?.isFile() === true) this.setEntry(name, { size: info.size, mtimeMs: info.mtimeMs });
-    }
-  }
-
-  /** Deletes least recently used entries until the folder is within the bound. */
-  async evict(): Promise<void> {
-    const { maxBytes, log } = this.setup;
-    if (this.tableBytes <= maxBytes) return;
-    const before = this.tableBytes;
-    const oldestFirst = [...this.table].sort(
-      ([nameA, a], [nameB, b]) => a.mtimeMs - b.mtimeMs || (nameA < nameB ? -1 : 1),
-    );
-
-    let evicted = 0;
-    for (const [name] of oldestFirst) {
-      if (this.tableBytes <= maxBytes) break;
-      await this.removeFile(name);
-      evicted += 1;
-    }
-    const freed = before - this.tableBytes;
-    log.info({ evicted, freed, bytes: this.tableBytes, maxBytes }, 'layer cache evicted LRU');
-  }
-
-  private async removeIfStale(name: string): Promise<void> {
-    const path = join(this.setup.dir, name);
-    const info = await lstat(path).catch(ignoreNotFound);
-    if (info === undefined || this.setup.clock().getTime() - info.mtimeMs < STALE_TEMP_MS) return;
-    this.setup.log.info({ file: name }, 'removing a temporary file left by a dead writer');
-    await unlink(path).catch(ignoreNotFound);
-  }
-
-  /** Deletes an entry; already gone is fine (another process evicted it). */
-  private async removeFile(name: string): Promise<void> {
-    try {
-      await unlink(join(this.setup.dir, name));
-    } catch (err: unknown) {
-      if (!isNotFound(err)) {
-        this.setup.log.warn({ err, entry: name }, 'cache entry could not be deleted');
-        return;
-      }
-    }
-    this.setEntry(name, undefined);
-  }
-
-  private setEntry(name: string, entry: DiskEntry | undefined): void {
-    this.tableBytes -= this.table.get(name)?.size ?? 0;
-    if (entry === undefined) {
-      this.table.delete(name);
-      return;
-    }
-    this.table.set(name, entry);
-    this.tableBytes += entry.size;
   }
 }
 
@@ -494,25 +350,13 @@ async function sniffLayer(layer: LayerSource): Promise<Compression | undefined> 
   let length = 0;
   try {
     for await (const chunk of layer.open()) {
-      head.push(Buffer.from(chunk as Uint8Array));
-      length += head.at(-1)?.length ?? 0;
+      const data = Buffer.from(chunk as Uint8Array);
+      head.push(data);
+      length += data.length;
       if (length >= 4) break; // leaving the loop destroys the stream
     }
   } catch {
     return undefined;
   }
   return sniffCompression(Buffer.concat(head));
-}
-
-function byteLength(chunks: readonly Buffer[]): number {
-  return chunks.reduce((sum, chunk) => sum + chunk.length, 0);
-}
-
-function isNotFound(err: unknown): boolean {
-  return err instanceof Error && (err as NodeJS.ErrnoException).code === 'ENOENT';
-}
-
-function ignoreNotFound(err: unknown): undefined {
-  if (isNotFound(err)) return undefined;
-  throw err;
 }

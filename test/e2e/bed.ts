@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 
-import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, V1ConfigMap, type KubeConfig } from '@kubernetes/client-node';
 
 import { defaultEraserConfig, type EraserConfig } from '../../src/api/config.js';
 import { crdManifest } from '../../src/api/crd.js';
@@ -20,6 +20,7 @@ import { startTestNode, type TestNode } from '../harness/index.js';
 import { NodeSimulator, type SimNodeSpec } from '../node-sim/index.js';
 
 export const NAMESPACE = 'eraser-system';
+const CRD_RESOURCE = 'customresourcedefinitions.apiextensions.k8s.io';
 const REPO = join(import.meta.dirname, '..', '..');
 
 /** The worker as pods run it here: the CLI from source, through tsx. */
@@ -34,9 +35,13 @@ export interface BedOptions {
   readonly realNodeLabels?: readonly Record<string, string>[];
 }
 
-/** A config for tests: scanner off (automated runs remove all unused), quick cleanup. */
+/**
+ * A config for tests: no automated runs (collector off) unless a test turns them on, scanner
+ * off (automated runs then remove every unused image), failed jobs cleaned up at once.
+ */
 export function testConfig(edit: (c: EraserConfig) => void = () => undefined): EraserConfig {
   const config = defaultEraserConfig();
+  config.components.collector.enabled = false;
   config.components.scanner.enabled = false;
   config.manager.imageJob.cleanup.delayOnFailureMs = 0;
   config.manager.logLevel = 'warn';
@@ -56,7 +61,7 @@ export class Bed {
   static async start(opts: BedOptions = {}): Promise<Bed> {
     const emulator = await startEmulator({ namespaces: [NAMESPACE], historySize: 20_000 });
     for (const crd of ALL_CRDS) {
-      emulator.store.create('customresourcedefinitions', crdManifest(crd) as KubeObject);
+      emulator.store.create(CRD_RESOURCE, crdManifest(crd) as KubeObject);
     }
     const nodes = await Promise.all(
       Array.from({ length: opts.realNodes ?? 0 }, () => startTestNode()),
@@ -136,10 +141,10 @@ export class Bed {
   async addExclusions(name: string, data: Record<string, string>): Promise<void> {
     await this.core().createNamespacedConfigMap({
       namespace: NAMESPACE,
-      body: {
+      body: Object.assign(new V1ConfigMap(), {
         metadata: { name, labels: { 'eraser.sh/exclude.list': 'true' } },
         data,
-      },
+      }),
     });
   }
 

@@ -421,8 +421,8 @@ export class NodeSimulator {
  */
 function unsafe(strings: readonly string[], socketPath: string | undefined): string | undefined {
   for (const text of strings) {
-    for (const match of text.matchAll(/\/[^\s,;:"'=]*\.sock\b/g)) {
-      if (match[0] !== socketPath) return `refused: ${text} names a socket that is not this node's`;
+    for (const match of text.matchAll(/(?:unix:\/\/)?(\/[^\s,;:"'=]*\.sock)\b/g)) {
+      if (match[1] !== socketPath) return `refused: ${text} names a socket that is not this node's`;
     }
     if (/\/run\/containerd\b|\/var\/run\//.test(text))
       return `refused: ${text} names a host runtime path`;

@@ -7,6 +7,7 @@ import {
   setHeaderOptions,
   type KubeConfig,
   type V1ConfigMap,
+  type V1DeleteOptions,
   type V1Lease,
   type V1Pod,
   type CoreV1Event,
@@ -128,7 +129,7 @@ export class KubeApi {
 
   /** Deletes a pod if it is still the one we mean (uid precondition); gone already is fine. */
   async deletePod(namespace: string, name: string, uid: string): Promise<void> {
-    const body = { preconditions: { uid }, gracePeriodSeconds: 0 };
+    const body: Plain<V1DeleteOptions> = { preconditions: { uid }, gracePeriodSeconds: 0 };
     await tolerateMissing(
       this.call('delete pod', () => this.core.deleteNamespacedPod({ namespace, name, body })),
     );

@@ -34,7 +34,7 @@ function retryAfter(headers: Record<string, string>): number | undefined {
   return Number(raw.trim()) * 1000;
 }
 
-/** Classifies a thrown value from a client call; anything that is not an HTTP answer is status 0. */
+/** Classifies a thrown value from a client call; no HTTP answer at all is status 0. */
 export function apiFailure(err: unknown): ApiFailure {
   if (err instanceof ApiException) {
     const body = statusBody(err.body);

@@ -77,6 +77,11 @@ export class Reflector<T> {
     this.sleep = deps.sleep ?? realSleep;
   }
 
+  /** A method, not the field, so checks after an await are not narrowed away by the compiler. */
+  private isStopped(): boolean {
+    return this.stopped;
+  }
+
   onChange(handler: ChangeHandler<T>): void {
     this.handlers.push(handler);
   }
@@ -116,7 +121,7 @@ export class Reflector<T> {
   private async relist(): Promise<boolean> {
     const fresh = new Map<string, Entry<T>>();
     let continueToken: string | undefined;
-    let rv = '';
+    let rv: string;
     try {
       do {
         const page = await this.source.list({
@@ -173,7 +178,7 @@ export class Reflector<T> {
         continue;
       }
       const err = await this.watchOnce();
-      if (this.stopped) return;
+      if (this.isStopped()) return;
       if (err !== undefined) await this.afterWatchError(err);
     }
   }

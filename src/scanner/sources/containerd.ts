@@ -203,8 +203,13 @@ export class ContainerdBlobStore implements BlobStore {
     const info = await this.client.contentInfo(descriptor.digest);
     if (info === undefined) throw this.missing(descriptor, role, image);
     if (info.size !== descriptor.size) {
-      const problem = `is ${info.size} bytes in the store, not the ${descriptor.size} its descriptor gives`;
-      throw mismatchError(role, descriptor, image, this.location)(problem);
+      const sizes = `${info.size} bytes in the store, not ${descriptor.size}`;
+      throw mismatchError(
+        role,
+        descriptor,
+        image,
+        this.location,
+      )(`is ${sizes} as its descriptor says`);
     }
   }
 

@@ -112,8 +112,8 @@ export class DockerArchiveSource {
     if (member.size > this.limits.maxConfigBytes) {
       throw new ImageSourceError(
         'SOURCE_TOO_LARGE',
-        `config ${entry.config} of image ${image} is ${member.size} bytes, more than the limit of ` +
-          `${this.limits.maxConfigBytes}`,
+        `config ${entry.config} of image ${image} is ${member.size} bytes, ` +
+          `more than the limit of ${this.limits.maxConfigBytes}`,
         { image, archive: this.file, path: entry.config, limit: this.limits.maxConfigBytes },
       );
     }
@@ -164,7 +164,8 @@ export class DockerArchiveSource {
       }
       const target = linkTarget(member);
       if (target === undefined) {
-        const message = `${role} ${path} of image ${image} links to ${String(member.linkname)}, outside the archive`;
+        const link = String(member.linkname);
+        const message = `${role} ${path} of image ${image} links to ${link}, outside the archive`;
         throw new ImageSourceError('SOURCE_UNSAFE_PATH', message, context);
       }
       name = target;
@@ -207,16 +208,16 @@ function archiveEntry(
       ? []
       : stringList(record['RepoTags'], `${path}.RepoTags`, bad);
 
-  const hex = HEX_NAME.exec(config as string)?.[1];
-  const digest = hex === undefined ? (config as string) : `sha256:${hex}`;
-  return { name: tags[0] ?? digest, names: tags, digest, config: config as string, layers };
+  const hex = HEX_NAME.exec(config)?.[1];
+  const digest = hex === undefined ? config : `sha256:${hex}`;
+  return { name: tags[0] ?? digest, names: tags, digest, config: config, layers };
 }
 
 function stringList(value: unknown, path: string, bad: ReturnType<typeof badManifest>): string[] {
   if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
     bad(`${path} is not a list of strings`);
   }
-  return value as string[];
+  return value;
 }
 
 /** `rootfs.diff_ids`, one per layer of the manifest entry. */

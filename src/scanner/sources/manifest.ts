@@ -67,7 +67,7 @@ function objectAt(value: unknown, path: string, bad: Bad): Record<string, unknow
 
 function stringAt(value: unknown, path: string, bad: Bad): string {
   if (typeof value !== 'string') bad(`${path} is not a string`);
-  return value as string;
+  return value;
 }
 
 function optionalString(value: unknown, path: string, bad: Bad): string | undefined {
@@ -109,7 +109,7 @@ export function descriptorAt(value: unknown, path: string, bad: Bad): Descriptor
   return {
     mediaType,
     digest,
-    size: size as number,
+    size: size,
     ...(annotations === undefined ? {} : { annotations }),
     ...(platform === undefined ? {} : { platform }),
   };

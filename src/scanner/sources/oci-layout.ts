@@ -72,9 +72,7 @@ export class OciLayoutSource {
     const bytes = await readSmallFile(join(dir, 'index.json'), limits.maxMetadataBytes, where);
     const bad = badManifest(where, { layout: dir });
     const index = parseManifestDocument(bytes, MEDIA_OCI_INDEX, limits, bad);
-    if (index.kind !== 'index') bad('it is a manifest, not an index');
-
-    const entries = groupEntries(index.manifests);
+    const entries = index.kind === 'index' ? groupEntries(index.manifests) : bad('not an index');
     const platform = options.platform ?? nodePlatform();
     return new OciLayoutSource(dir, entries, new LayoutBlobStore(dir), platform, limits);
   }
@@ -183,8 +181,13 @@ class LayoutBlobStore implements BlobStore {
       throw new ImageSourceError('SOURCE_UNREADABLE', message, context);
     }
     if (info.size !== descriptor.size) {
-      const problem = `is ${info.size} bytes on disk, not the ${descriptor.size} its descriptor gives`;
-      throw mismatchError(role, descriptor, image, this.location)(problem);
+      const sizes = `${info.size} bytes on disk, not ${descriptor.size}`;
+      throw mismatchError(
+        role,
+        descriptor,
+        image,
+        this.location,
+      )(`is ${sizes} as its descriptor says`);
     }
   }
 

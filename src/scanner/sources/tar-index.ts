@@ -8,7 +8,7 @@ import { posix } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
-import tar from 'tar-stream';
+import tar, { type Extract, type Header } from 'tar-stream';
 
 import { errorMessage } from '../../errors.js';
 import { ImageSourceError } from './errors.js';
@@ -94,7 +94,7 @@ async function checkPlainFile(file: string): Promise<void> {
   }
 }
 
-function typeOf(header: tar.Headers): MemberType {
+function typeOf(header: Header): MemberType {
   switch (header.type) {
     case 'file':
     case 'contiguous-file':
@@ -110,32 +110,29 @@ function typeOf(header: tar.Headers): MemberType {
   }
 }
 
-/** tar-stream (3.x) records where each member's data starts as `byteOffset`. */
-function offsetOf(header: tar.Headers, file: string): number {
-  const offset = (header as { byteOffset?: unknown }).byteOffset;
-  if (typeof offset === 'number' && Number.isSafeInteger(offset) && offset >= 0) return offset;
-  throw new ImageSourceError(
-    'SOURCE_UNREADABLE',
-    `archive ${file}: the tar reader gave no data offset for ${header.name}`,
-    { archive: file, member: header.name },
-  );
-}
+const BLOCK = 512;
 
-function toMember(header: tar.Headers, file: string): TarMember | undefined {
+/** What iterating an extract yields (tar-stream does not export the type by name). */
+type TarEntry = Extract extends AsyncIterable<infer Entry> ? Entry : never;
+
+/**
+ * tar-stream gives each entry the offset of its own header block (after any pax or GNU long-name
+ * blocks before it); the data follows that one block.
+ */
+function toMember(entry: TarEntry): TarMember | undefined {
+  const { header } = entry;
   const name = memberName(header.name);
   if (name === undefined) return undefined;
-  const base = {
-    name,
-    type: typeOf(header),
-    size: header.size ?? 0,
-    offset: offsetOf(header, file),
-  };
-  return header.linkname === undefined || header.linkname === null
-    ? base
-    : { ...base, linkname: header.linkname };
+  const base = { name, type: typeOf(header), size: header.size, offset: entry.offset + BLOCK };
+  return header.linkname === '' ? base : { ...base, linkname: header.linkname };
 }
 
-async function capture(entry: Readable, limit: number, member: TarMember, file: string) {
+async function capture(
+  entry: AsyncIterable<unknown>,
+  limit: number,
+  member: TarMember,
+  file: string,
+): Promise<Buffer> {
   if (member.size > limit) {
     throw new ImageSourceError(
       'SOURCE_TOO_LARGE',
@@ -144,7 +141,7 @@ async function capture(entry: Readable, limit: number, member: TarMember, file: 
     );
   }
   const chunks: Buffer[] = [];
-  for await (const chunk of entry) chunks.push(chunk as Buffer);
+  for await (const chunk of entry) chunks.push(Buffer.from(chunk as Uint8Array));
   return Buffer.concat(chunks);
 }
 
@@ -160,7 +157,7 @@ export async function indexTar(file: string, options: IndexTarOptions): Promise<
     let count = 0;
     for await (const entry of extract) {
       if (++count > options.maxEntries) throw tooManyEntries(file, options.maxEntries);
-      const member = toMember(entry.header, file);
+      const member = toMember(entry);
       const limit = member?.type === 'file' ? options.capture.get(member.name) : undefined;
       if (member !== undefined) members.set(member.name, member);
       if (member !== undefined && limit !== undefined) {
