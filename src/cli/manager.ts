@@ -118,7 +118,7 @@ export async function manage(flags: ManagerFlags): Promise<number> {
     // Loaded here so that `eraser run` in worker pods never loads the Kubernetes client.
     const { loadKubeConfig, runManager } = await import('../controller/index.js');
     await runManager({
-      kubeConfig: loadKubeConfig(flags.kubeconfig),
+      connection: loadKubeConfig(flags.kubeconfig),
       namespace: flags.namespace,
       ...(flags.config === undefined ? {} : { configPath: flags.config }),
       healthAddress: flags.healthAddr,

@@ -2,9 +2,11 @@
  * The eraser manager: ImageList and ImageJob controllers, the automated schedule, leader
  * election, probes and metrics. See README.md in this folder.
  */
-import { KubeConfig } from '@kubernetes/client-node';
-
-import { ManagerOptionError } from './errors.js';
+import {
+  inClusterConnection,
+  kubeconfigConnection,
+  type ClusterConnection,
+} from './kube/connection.js';
 import { startManager, type ManagerHandle } from './manager.js';
 import type { ManagerOptions } from './options.js';
 
@@ -12,6 +14,7 @@ export { startManager, type ManagerHandle } from './manager.js';
 export type { LeaderElectionOptions, ManagerOptions, WorkerOptions } from './options.js';
 export { ManagerOptionError, LeadershipLostError, ControllerError } from './errors.js';
 export type { ScannerStep } from './pipeline.js';
+export type { ClusterConnection } from './kube/connection.js';
 
 export interface RunManagerOptions extends ManagerOptions {
   /** Stops the manager when aborted (the CLI wires SIGTERM and SIGINT to it). */
@@ -36,16 +39,6 @@ export async function runManager(opts: RunManagerOptions): Promise<void> {
  * The cluster to manage: the kubeconfig file given, else the pod's service account. Nothing
  * else (no ~/.kube/config guess), so a manager never acts on a cluster nobody named.
  */
-export function loadKubeConfig(file?: string): KubeConfig {
-  const kc = new KubeConfig();
-  if (file !== undefined && file !== '') kc.loadFromFile(file);
-  else if (process.env['KUBERNETES_SERVICE_HOST'] !== undefined) kc.loadFromCluster();
-  else {
-    throw new ManagerOptionError(
-      'kubeconfig',
-      file ?? '',
-      'a kubeconfig file, or running in a pod',
-    );
-  }
-  return kc;
+export function loadKubeConfig(file?: string): ClusterConnection {
+  return file !== undefined && file !== '' ? kubeconfigConnection(file) : inClusterConnection();
 }

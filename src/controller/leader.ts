@@ -1,10 +1,9 @@
-import { V1MicroTime, type V1Lease, type V1LeaseSpec } from '@kubernetes/client-node';
-
 import type { Logger } from '../logger.js';
 import { LeadershipLostError } from './errors.js';
-import type { KubeApi } from './kube/api.js';
-import { isConflict } from './kube/errors.js';
-import { timeMs, type Plain } from './kube/read.js';
+import { leasePath } from './kube/api.js';
+import type { KubeClient } from './kube/client.js';
+import { isConflict, isNotFound } from './kube/errors.js';
+import { timeMs } from './kube/read.js';
 
 export interface LeaderOptions {
   readonly namespace: string;
@@ -23,6 +22,27 @@ export const DEFAULT_LEADER_TIMING = {
   renewDeadlineMs: 10_000,
   retryPeriodMs: 2_000,
 } as const;
+
+/** A coordination.k8s.io/v1 Lease as JSON (times in MicroTime: six fractional digits). */
+interface LeaseSpecJson {
+  holderIdentity?: string;
+  leaseDurationSeconds?: number;
+  acquireTime?: string;
+  renewTime?: string;
+  leaseTransitions?: number;
+}
+
+interface LeaseJson {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
+  spec?: LeaseSpecJson;
+}
+
+/** RFC 3339 with microseconds, the MicroTime format the API server parses. */
+export function microTime(ms: number = Date.now()): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
 
 interface Observed {
   holder: string;
@@ -56,7 +76,7 @@ export class LeaderElector {
   private renewing: Promise<void> | undefined;
 
   constructor(
-    private readonly api: KubeApi,
+    private readonly client: KubeClient,
     private readonly options: LeaderOptions,
     private readonly log: Logger,
   ) {}
@@ -123,19 +143,39 @@ export class LeaderElector {
   }
 
   private async giveBack(): Promise<void> {
-    const { namespace, leaseName } = this.options;
-    const lease = await this.api.readLease(namespace, leaseName);
-    if (lease?.spec?.holderIdentity !== this.options.identity) return;
-    lease.spec.holderIdentity = '';
-    lease.spec.leaseDurationSeconds = 1;
-    lease.spec.renewTime = new V1MicroTime();
-    await this.api.replaceLease(namespace, leaseName, lease);
-    this.log.info({ lease: leaseName }, 'lease released');
+    const lease = await this.read();
+    const spec = lease?.spec;
+    if (lease === undefined || spec?.holderIdentity !== this.options.identity) return;
+    const released = {
+      ...spec,
+      holderIdentity: '',
+      leaseDurationSeconds: 1,
+      renewTime: microTime(),
+    };
+    await this.replace({ ...lease, spec: released });
+    this.log.info({ lease: this.options.leaseName }, 'lease released');
+  }
+
+  private read(): Promise<LeaseJson | undefined> {
+    const path = leasePath(this.options.namespace, this.options.leaseName);
+    return this.client.request('GET', path).then(
+      (lease) => lease as LeaseJson,
+      (err: unknown) => {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      },
+    );
+  }
+
+  /** Replaces the lease; its resourceVersion makes a concurrent change fail with 409. */
+  private async replace(lease: LeaseJson): Promise<void> {
+    const path = leasePath(this.options.namespace, this.options.leaseName);
+    await this.client.request('PUT', path, { body: lease });
   }
 
   private async tryAcquireOrRenew(): Promise<boolean> {
     try {
-      const lease = await this.api.readLease(this.options.namespace, this.options.leaseName);
+      const lease = await this.read();
       return lease === undefined ? await this.create() : await this.update(lease);
     } catch (err: unknown) {
       if (!isConflict(err)) this.log.warn({ err }, 'lease request failed');
@@ -143,29 +183,30 @@ export class LeaderElector {
     }
   }
 
-  private spec(transitions: number, acquired: V1MicroTime): Plain<V1LeaseSpec> {
+  private spec(transitions: number, acquired: string): LeaseSpecJson {
     return {
       holderIdentity: this.options.identity,
       leaseDurationSeconds: Math.ceil(this.options.leaseDurationMs / 1000),
       acquireTime: acquired,
-      renewTime: new V1MicroTime(),
+      renewTime: microTime(),
       leaseTransitions: transitions,
     };
   }
 
   private async create(): Promise<boolean> {
     const { namespace, leaseName } = this.options;
-    const body: Plain<V1Lease> = {
+    const body: LeaseJson = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
       metadata: { name: leaseName, namespace },
-      spec: this.spec(0, new V1MicroTime()),
+      spec: this.spec(0, microTime()),
     };
-    await this.api.createLease(namespace, body);
+    await this.client.request('POST', leasePath(namespace), { body });
     return true;
   }
 
-  private heldByOther(lease: V1Lease, now: number): boolean {
+  private heldByOther(lease: LeaseJson, now: number): boolean {
     const holder = lease.spec?.holderIdentity ?? '';
-    // client-node hands MicroTime fields back as strings; read them either way.
     const renewTime = timeMs(lease.spec?.renewTime) ?? 0;
     const seen = this.observed;
     if (seen === undefined || seen.holder !== holder || seen.renewTime !== renewTime) {
@@ -176,17 +217,12 @@ export class LeaderElector {
     return (this.observed?.seenAt ?? now) + durationMs > now;
   }
 
-  private async update(lease: V1Lease): Promise<boolean> {
+  private async update(lease: LeaseJson): Promise<boolean> {
     if (this.heldByOther(lease, Date.now())) return false;
     const mine = lease.spec?.holderIdentity === this.options.identity;
     const transitions = (lease.spec?.leaseTransitions ?? 0) + (mine ? 0 : 1);
     const since = mine ? timeMs(lease.spec?.acquireTime) : undefined;
-    const acquired = since === undefined ? new V1MicroTime() : new V1MicroTime(since);
-    const body: Plain<V1Lease> = {
-      metadata: lease.metadata ?? {},
-      spec: this.spec(transitions, acquired),
-    };
-    await this.api.replaceLease(this.options.namespace, this.options.leaseName, body);
+    await this.replace({ ...lease, spec: this.spec(transitions, microTime(since)) });
     return true;
   }
 }

@@ -32,6 +32,8 @@ export interface ManagerHandle {
   isLeader(): boolean;
   /** Whether caches are synced and controllers run (false on a standby replica). */
   isRunning(): boolean;
+  /** When the next automated run is due (undefined: automated runs off, or not leading). */
+  nextAutomatedRun(): Date | undefined;
   /** Settles when the manager stops: resolves on `stop`, rejects when leadership is lost. */
   readonly done: Promise<void>;
   stop(): Promise<void>;
@@ -157,7 +159,7 @@ function buildContext(
   log: Logger,
   config: () => EraserConfig,
 ): ManagerContext {
-  const api = new KubeApi(opts.kubeConfig, log.child({ component: 'kube' }), opts.retry);
+  const api = new KubeApi(opts.connection, log.child({ component: 'kube' }), opts.retry);
   return {
     api,
     cache: new ClusterCache(api, resolved.namespace, log.child({ component: 'cache' })),
@@ -224,7 +226,7 @@ class Manager implements ManagerHandle {
     this.elector =
       le === false
         ? undefined
-        : new LeaderElector(ctx.api, { ...le, namespace: resolved.namespace }, ctx.log);
+        : new LeaderElector(ctx.api.client, { ...le, namespace: resolved.namespace }, ctx.log);
   }
 
   isLeader(): boolean {
@@ -233,6 +235,11 @@ class Manager implements ManagerHandle {
 
   isRunning(): boolean {
     return this.controllers.running;
+  }
+
+  nextAutomatedRun(): Date | undefined {
+    const due = this.controllers.running ? this.controllers.scheduler.nextDueMs : undefined;
+    return due === undefined ? undefined : new Date(due);
   }
 
   async start(): Promise<this> {
@@ -311,6 +318,7 @@ class Manager implements ManagerHandle {
     // The lease goes back only once nothing here acts any more.
     await this.elector?.release();
     this.metrics.leader.set(0);
+    this.ctx.api.close();
     await this.ctx.events.flush();
     this.source.close();
     await Promise.all(this.servers.map(closeServer));

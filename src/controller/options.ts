@@ -1,11 +1,10 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 
-import type { KubeConfig } from '@kubernetes/client-node';
-
 import type { EraserConfig } from '../api/config.js';
 import type { Logger } from '../logger.js';
 import { ManagerOptionError } from './errors.js';
+import type { ClusterConnection } from './kube/connection.js';
 import type { RetryPolicy } from './kube/retry.js';
 import { DEFAULT_LEADER_TIMING } from './leader.js';
 import type { ScannerStep } from './pipeline.js';
@@ -32,7 +31,8 @@ export interface WorkerOptions {
 
 /** Everything `runManager` / `startManager` accept. */
 export interface ManagerOptions {
-  readonly kubeConfig: KubeConfig;
+  /** The API server: `loadKubeConfig()` for a kubeconfig file or the pod's service account. */
+  readonly connection: ClusterConnection;
   /** The manager's namespace (worker pods, ConfigMaps, lease). Default `eraser-system`. */
   readonly namespace?: string;
   /** The EraserConfig file; watched, and reloaded when it changes. */

@@ -1,3 +1,4 @@
+import { formatDuration } from '../api/duration.js';
 import type { ContainerInfo, PodInfo } from './kube/objects.js';
 import { parseWorkerSummary, type WorkerSummary } from './worker-report.js';
 
@@ -72,15 +73,14 @@ function pendingPod(pod: PodInfo, nowMs: number, timeouts: PodTimeouts): PodOutc
   if (nowMs < deadlineMs) return { state: 'pending', deadlineMs };
   const waiting = pod.containers.find((c) => c.state === 'waiting' && c.reason !== undefined);
   const why = waiting === undefined ? 'never started' : `still ${waiting.reason ?? ''}`;
-  const seconds = Math.round(timeouts.startMs / 1000);
-  return failed('StartTimeout', `the pod ${why} within ${seconds}s`, true);
+  return failed('StartTimeout', `the pod ${why} within ${formatDuration(timeouts.startMs)}`, true);
 }
 
 function runningPod(pod: PodInfo, nowMs: number, timeouts: PodTimeouts): PodOutcome {
   const deadlineMs = (pod.startedMs ?? pod.createdMs) + timeouts.runMs;
   if (nowMs < deadlineMs) return { state: 'running', deadlineMs };
-  const seconds = Math.round(timeouts.runMs / 1000);
-  return failed('RunTimeout', `the worker did not finish within ${seconds}s`, true);
+  const limit = formatDuration(timeouts.runMs);
+  return failed('RunTimeout', `the worker did not finish within ${limit}`, true);
 }
 
 /** Judges one worker pod at `nowMs`. */

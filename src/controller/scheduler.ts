@@ -32,6 +32,8 @@ export class Scheduler {
   private running = false;
   private again = false;
   private stopped = false;
+  /** When the next automated run is due; undefined while automated runs are off. */
+  nextDueMs: number | undefined;
 
   constructor(
     private readonly ctx: ManagerContext,
@@ -88,10 +90,12 @@ export class Scheduler {
     if (this.stopped) return;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
+    this.nextDueMs = undefined;
     if (!this.enabled()) return;
     const schedule = this.ctx.config().manager.scheduling;
     const anchor = await this.anchor();
     const due = nextRunMs(schedule, this.lastRunMs(), anchor);
+    this.nextDueMs = due;
     const now = this.ctx.now();
     if (due > now) {
       this.arm(due - now);
@@ -101,6 +105,7 @@ export class Scheduler {
     const job = await this.launcher.launch('automated');
     await this.save({ [LAST_RUN_KEY]: new Date(now).toISOString() });
     const next = nextRunMs(schedule, now, anchor);
+    this.nextDueMs = next;
     this.ctx.log.info(
       { job, schedule: describeSchedule(schedule), next: new Date(next).toISOString() },
       'automated run launched',

@@ -80,7 +80,7 @@ describe('exclusion rules', () => {
     ['docker.io/library/alpine:3.2?', ALPINE, 'docker.io/library/alpine:3.20'],
     ['alpine:3.[2-9]*', ALPINE, 'docker.io/library/alpine:3.7'],
     ['alpine*', ALPINE_EXTRA, 'docker.io/library/alpine-extra:1'],
-    ['*/redis:*', REDIS, undefined],
+    ['*/redis:*', REDIS, 'redis:7'],
     ['**/redis:*', REDIS, 'redis:7'],
     ['quay.io/org/*/tool:*', QUAY, 'quay.io/org/team/tool:v2'],
     ['quay.io/*/app:v1', QUAY_OTHER, 'quay.io/orgx/app:v1'],
@@ -359,5 +359,37 @@ describe('loading files and directories', () => {
       assert.match(err.message, /cannot open.*ENOENT/);
       return true;
     });
+  });
+});
+
+describe('exclusion edge cases found by a new user', () => {
+  const hexRepo: RuntimeImage = {
+    id: 'sha256:' + '1'.repeat(64),
+    repoTags: ['docker.io/library/deadbeefcafe:latest', 'docker.io/library/deadbeefcafe:2'],
+    repoDigests: [],
+    size: 1,
+    pinned: false,
+  };
+  const privateApp: RuntimeImage = {
+    id: 'sha256:' + '2'.repeat(64),
+    repoTags: ['127.0.0.1:40679/team/app:v1'],
+    repoDigests: [],
+    size: 1,
+    pinned: false,
+  };
+
+  test('a hex-only entry excludes the repository of that name as well as IDs with that prefix', () => {
+    assert.equal(compileExclusions(['deadbeefcafe'], 's').match(hexRepo)?.rule, 'deadbeefcafe');
+    assert.equal(compileExclusions(['deadbeefcafe:*'], 's').match(hexRepo)?.rule, 'deadbeefcafe:*');
+  });
+
+  test('a star in a glob crosses slashes so it matches registry paths', () => {
+    for (const rule of ['*app*', '*team*', '*:v1', '127.0.0.1:40679/*']) {
+      assert.equal(compileExclusions([rule], 's').match(privateApp)?.rule, rule, rule);
+    }
+  });
+
+  test('an unclosed bracket is an error naming the entry, not a rule that matches nothing', () => {
+    assert.throws(() => compileExclusions(['alpine:['], 'f.json'), /alpine:\[.*malformed|f\.json/);
   });
 });

@@ -35,6 +35,7 @@ import type { RuntimeImage } from '../runtime/types.js';
 import { ExclusionFileError, InvalidReferenceError, quote } from './errors.js';
 import { normaliseImage, type NormalisedEntry, type NormalisedImage } from './match.js';
 import {
+  DEFAULT_REGISTRY,
   familiarName,
   MAX_REFERENCE_LENGTH,
   parseReference,
@@ -207,10 +208,12 @@ function repositoryPrefixMatcher(head: string): Matcher {
 
 /** `NAME:*`: every tag and digest of one repository. */
 function repositoryMatcher(head: string): Matcher {
-  const ref = parseReference(head);
-  if (ref.kind !== 'name' || hasTagOrDigest(head)) {
+  if (hasTagOrDigest(head)) {
     throw new InvalidReferenceError(head, 'expected a repository name without tag before :*');
   }
+  // With a tag appended the head can only read as a name, even when it is all hex digits.
+  const ref = parseReference(`${head}:latest`);
+  if (ref.kind !== 'name') throw new InvalidReferenceError(head, 'expected a repository name');
   return byName((name) => name === ref.name);
 }
 
@@ -242,11 +245,14 @@ function exactMatcher(rule: string, ref: ParsedReference): Matcher {
         normalised.id === ref.id
           ? image.id
           : normalised.digests.find((d) => d.ref.digest === ref.id)?.raw;
-    case 'id-prefix':
+    case 'id-prefix': {
+      // 12+ hex digits are also a valid repository name; when in doubt, exclude both readings.
+      const asRepository = byName((n) => n === `${DEFAULT_REGISTRY}/library/${ref.prefix}`);
       return (image, normalised) =>
         normalised.id.slice(normalised.id.indexOf(':') + 1).startsWith(ref.prefix)
           ? image.id
-          : undefined;
+          : asRepository(image, normalised);
+    }
     case 'name':
       return hasTagOrDigest(rule) ? tagOrDigestMatcher(ref) : byName((n) => n === ref.name);
   }
@@ -269,8 +275,17 @@ function globMatcher(rule: string, source: string): Matcher {
     throw new ExclusionFileError(source, reason, { entry: rule });
   }
 
-  // Extglobs and negation would turn `@` (digests) and a leading `!` into operators.
-  const isMatch = picomatch(rule, { noextglob: true, nonegate: true });
+  // Extglobs and negation would turn `@` (digests) and a leading `!` into operators. `bash`
+  // lets `*` cross `/`: image names are not paths, and `*app*` should match `reg:5000/team/app`.
+  // Strict brackets make an unclosed `[` an error instead of a pattern that matches nothing.
+  const options = { noextglob: true, nonegate: true, bash: true, strictBrackets: true };
+  let isMatch: (text: string) => boolean;
+  try {
+    isMatch = picomatch(rule, options);
+  } catch (err: unknown) {
+    const reason = `glob ${quote(rule)} is malformed (${errorMessage(err)})`;
+    throw new ExclusionFileError(source, reason, { entry: rule, cause: err });
+  }
   return (image, normalised) => {
     const entries = [...normalised.tags, ...normalised.digests];
     const hit = entries.find(

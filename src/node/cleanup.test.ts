@@ -234,4 +234,24 @@ describe('runCleanup', () => {
     assert.deepEqual(runtime.removed, [alpine.id]);
     assert.equal(outcomeOf(report, pauseUnpinned.id), 'pinned');
   });
+
+  test('a hex entry that names both a repository and another image ID is ambiguous', async () => {
+    const byId = image({ id: 'sha256:abcdef012345' + 'f'.repeat(52) });
+    const byName = image({ repoTags: ['docker.io/library/abcdef012345:latest'] });
+    const runtime = new MemoryRuntime({ images: [byId, byName] });
+
+    const run = runCleanup(runtime, options(['abcdef012345']), silentLogger());
+
+    await assert.rejects(run, /names both the image/);
+    assert.deepEqual(runtime.removed, []);
+  });
+
+  test('a hex entry that only names a repository removes that image', async () => {
+    const hexNamed = image({ repoTags: ['docker.io/library/abcdefabcdef:latest'] });
+    const runtime = new MemoryRuntime({ images: [hexNamed, alpine] });
+
+    await runCleanup(runtime, options(['abcdefabcdef']), silentLogger());
+
+    assert.deepEqual(runtime.removed, [hexNamed.id]);
+  });
 });

@@ -75,13 +75,29 @@ function selectEntry(
 
   const found = findImages(parsed, images);
   if (found.ambiguous) return entryDecision('ambiguous', entry, found.error.message);
-  if (found.matches.length === 0) {
-    return entryDecision('not-present', entry, 'no image on the node matches');
+  const byName = parsed.kind === 'id-prefix' ? hexNameMatches(entry, images) : [];
+  const ids = new Set([...found.matches, ...byName].map((m) => m.image.id));
+  if (ids.size > 1 && byName.length > 0) {
+    const reason = `names both the image ${entry}:latest and an image whose ID starts with it`;
+    return entryDecision('ambiguous', entry, reason);
   }
-  for (const { image, match } of found.matches) {
+  const matches = [...found.matches, ...byName];
+  if (matches.length === 0)
+    return entryDecision('not-present', entry, 'no image on the node matches');
+  for (const { image, match } of matches) {
     select(image, entry, match.by === 'tag' ? match.tag : undefined);
   }
   return undefined;
+}
+
+/**
+ * Runtimes read 12+ hex digits as a repository name first and as a short ID second, so such
+ * an entry is also looked up as `<hex>:latest`.
+ */
+function hexNameMatches(entry: string, images: readonly RuntimeImage[]) {
+  const asName = parseReference(`${entry}:latest`);
+  const found = findImages(asName, images);
+  return found.ambiguous ? [] : found.matches;
 }
 
 function entryDecision(outcome: Decision['outcome'], entry: string, reason: string): Decision {

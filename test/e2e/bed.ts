@@ -2,8 +2,11 @@
  * The end-to-end test bed: the Kubernetes API emulator with eraser's CRDs, a node simulator
  * (real containerd nodes and/or instant fake ones), and managers started against it.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { stringify } from 'yaml';
 import { CoreV1Api, CustomObjectsApi, V1ConfigMap, type KubeConfig } from '@kubernetes/client-node';
 
 import { defaultEraserConfig, type EraserConfig } from '../../src/api/config.js';
@@ -22,6 +25,10 @@ import { NodeSimulator, type SimNodeSpec } from '../node-sim/index.js';
 export const NAMESPACE = 'eraser-system';
 const CRD_RESOURCE = 'customresourcedefinitions.apiextensions.k8s.io';
 const REPO = join(import.meta.dirname, '..', '..');
+
+/** Short lease timings so a takeover after a crash happens within seconds. */
+export const LEASE = { leaseDurationMs: 2000, renewDeadlineMs: 1500, retryPeriodMs: 200 };
+const LEASE_FLAGS = ['--lease-duration=2s', '--renew-deadline=1.5s', '--retry-period=200ms'];
 
 /** The worker as pods run it here: the CLI from source, through tsx. */
 export const WORKER_COMMAND = [process.execPath, '--import', 'tsx', join(REPO, 'src/cli/entry.ts')];
@@ -49,8 +56,53 @@ export function testConfig(edit: (c: EraserConfig) => void = () => undefined): E
   return config;
 }
 
+function seconds(ms: number): string {
+  return `${ms / 1000}s`;
+}
+
+/** The config as an EraserConfig v1alpha3 file, the way an operator writes it. */
+export function configYaml(config: EraserConfig): string {
+  const { manager: m, components: c } = config;
+  const component = (x: EraserConfig['components']['remover']) => ({
+    image: x.image,
+    request: x.request,
+    limit: x.limit,
+  });
+  const scheduling = {
+    repeatInterval: seconds(m.scheduling.repeatIntervalMs),
+    beginImmediately: m.scheduling.beginImmediately,
+    ...(m.scheduling.cron === undefined ? {} : { cron: m.scheduling.cron }),
+  };
+  return stringify({
+    apiVersion: 'eraser.sh/v1alpha3',
+    kind: 'EraserConfig',
+    manager: {
+      runtime: m.runtime,
+      logLevel: m.logLevel,
+      scheduling,
+      imageJob: {
+        successRatio: m.imageJob.successRatio,
+        cleanup: {
+          delayOnSuccess: seconds(m.imageJob.cleanup.delayOnSuccessMs),
+          delayOnFailure: seconds(m.imageJob.cleanup.delayOnFailureMs),
+        },
+      },
+      pullSecrets: m.pullSecrets,
+      priorityClassName: m.priorityClassName,
+      additionalPodLabels: m.additionalPodLabels,
+      nodeFilter: m.nodeFilter,
+    },
+    components: {
+      collector: { enabled: c.collector.enabled, ...component(c.collector) },
+      scanner: { enabled: c.scanner.enabled, ...component(c.scanner) },
+      remover: component(c.remover),
+    },
+  });
+}
+
 export class Bed {
   readonly managers: ManagerHandle[] = [];
+  readonly children: ChildProcess[] = [];
 
   private constructor(
     readonly emulator: Emulator,
@@ -94,7 +146,7 @@ export class Bed {
 
   async startManager(overrides: Partial<ManagerOptions> = {}): Promise<ManagerHandle> {
     const manager = await startManager({
-      kubeConfig: this.kubeConfig(),
+      connection: { server: this.emulator.url },
       namespace: NAMESPACE,
       config: testConfig(),
       leaderElection: false,
@@ -108,6 +160,37 @@ export class Bed {
     });
     this.managers.push(manager);
     return manager;
+  }
+
+  /**
+   * Starts `eraser manager` from the CLI in a child process against this bed (leader election
+   * on, short lease timings), so a test can kill it as a crash would.
+   */
+  async spawnManager(dir: string, configPath: string): Promise<ChildProcess> {
+    const kubeconfig = join(dir, 'kubeconfig.json');
+    await writeFile(kubeconfig, this.kubeConfig().exportConfig());
+    const args = [
+      'manager',
+      `--kubeconfig=${kubeconfig}`,
+      `--config=${configPath}`,
+      `--namespace=${NAMESPACE}`,
+      '--health-addr=127.0.0.1:0',
+      '--metrics-addr=127.0.0.1:0',
+      '--leader-elect',
+      ...LEASE_FLAGS,
+      '--pod-start-timeout=60s',
+      '--log-level=warn',
+    ];
+    const child = spawn(
+      WORKER_COMMAND[0] ?? process.execPath,
+      [...WORKER_COMMAND.slice(1), ...args],
+      {
+        cwd: REPO,
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
+    this.children.push(child);
+    return child;
   }
 
   async applyImageList(name: string, images: readonly string[]): Promise<void> {
@@ -156,6 +239,7 @@ export class Bed {
   }
 
   async stop(): Promise<void> {
+    for (const child of this.children) if (child.exitCode === null) child.kill('SIGKILL');
     await Promise.all(this.managers.map((m) => m.stop()));
     await this.sim.stop();
     await this.emulator.stop();

@@ -98,6 +98,8 @@ export class NodeSimulator {
   readonly records: ContainerRecord[] = [];
   private readonly nodes = new Map<string, SimNode>();
   private readonly handled = new Set<string>();
+  /** Pods a never-start node sits on, by uid. */
+  private readonly held = new Set<string>();
   private readonly running = new Map<string, RunningContainer[]>();
   private readonly work = new Set<Promise<void>>();
   private readonly unsubscribe: () => void;
@@ -147,9 +149,20 @@ export class NodeSimulator {
     this.opts.store.delete('nodes', undefined, name);
   }
 
+  /** Changes how a node treats pods; pods it was holding (never-start) are served anew. */
   setMode(name: string, mode: NodeMode): void {
     const node = this.nodes.get(name);
-    if (node !== undefined) node.mode = mode;
+    if (node === undefined) return;
+    node.mode = mode;
+    if (mode === 'never-start') return;
+    for (const pod of this.opts.store.list('pods')) {
+      if (specOf(pod)['nodeName'] !== name || isTerminal(pod)) continue;
+      const uid = pod.metadata.uid ?? '';
+      if (this.held.delete(uid)) {
+        this.handled.delete(uid);
+        this.consider(pod);
+      }
+    }
   }
 
   /** Resolves when every pod in flight has reached a final state. */
@@ -213,7 +226,10 @@ export class NodeSimulator {
 
   private async serve(pod: KubeObject, node: SimNode): Promise<void> {
     const containers = this.containers(pod);
-    if (node.mode === 'never-start') return;
+    if (node.mode === 'never-start') {
+      this.held.add(pod.metadata.uid ?? '');
+      return;
+    }
     if (node.mode === 'image-pull-failure') {
       const message = 'failed to pull image: simulated registry refusal';
       this.setStatus(pod, pendingStatus(containers, 'ErrImagePull', message));

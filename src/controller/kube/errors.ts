@@ -1,53 +1,71 @@
-import { ApiException } from '@kubernetes/client-node';
+import { errorMessage } from '../../errors.js';
+import { ControllerError } from '../errors.js';
 
-/** What the API server said when it refused a request, reduced to what callers decide on. */
+/**
+ * A request the API server refused, or that got no answer (status 0). `reason` is the Status
+ * object's reason (`AlreadyExists`, `Conflict`, `NotFound`…), or our own for status 0.
+ */
+export class KubeApiError extends ControllerError {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    message: string,
+    readonly retryAfterMs?: number,
+    options?: { cause?: unknown },
+  ) {
+    super('KUBE_API', message, { status, reason }, options);
+  }
+
+  static network(method: string, path: string, cause: unknown): KubeApiError {
+    const message = `${method} ${path}: no answer from the API server (${errorMessage(cause)})`;
+    return new KubeApiError(0, 'Unreachable', message, undefined, { cause });
+  }
+}
+
+/** Seconds in a Retry-After header or a Status's details.retryAfterSeconds, as ms. */
+function retryAfterMs(header: string | undefined, details: unknown): number | undefined {
+  const fromDetails =
+    typeof details === 'object' && details !== null
+      ? (details as { retryAfterSeconds?: unknown }).retryAfterSeconds
+      : undefined;
+  const seconds = typeof fromDetails === 'number' ? fromDetails : Number(header ?? NaN);
+  return Number.isFinite(seconds) && seconds >= 0 && seconds <= 3600 ? seconds * 1000 : undefined;
+}
+
+/** The error for an HTTP answer of 400 or more, from its Status body when there is one. */
+export function statusError(
+  status: number,
+  body: unknown,
+  retryAfter: string | undefined,
+  request: string,
+): KubeApiError {
+  const s = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+  const reason = typeof s['reason'] === 'string' ? s['reason'] : '';
+  const text =
+    typeof s['message'] === 'string' ? s['message'] : typeof body === 'string' ? body : '';
+  const said = reason === '' ? `${status}` : `${status} ${reason}`;
+  const message = `${request}: API server answered ${said}: ${text}`;
+  return new KubeApiError(status, reason, message, retryAfterMs(retryAfter, s['details']));
+}
+
+/** What the API server said about a failed call, reduced to what callers decide on. */
 export interface ApiFailure {
-  /** HTTP status; 0 when no response arrived (connection refused, reset, timeout). */
   readonly status: number;
-  /** The `reason` of the returned Status object, e.g. `AlreadyExists`, `Conflict`. */
   readonly reason: string;
   readonly message: string;
-  /** From a `Retry-After` header, when the server asked for a pause (429, 503). */
   readonly retryAfterMs?: number;
 }
 
-const RETRYABLE_STATUS = new Set([0, 429, 500, 502, 503, 504]);
-
-function record(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null
-    ? (value as Record<string, unknown>)
-    : undefined;
-}
-
-function statusBody(body: unknown): Record<string, unknown> | undefined {
-  if (typeof body !== 'string') return record(body);
-  try {
-    return record(JSON.parse(body));
-  } catch {
-    return undefined;
-  }
-}
-
-function retryAfter(headers: Record<string, string>): number | undefined {
-  const raw = headers['retry-after'] ?? headers['Retry-After'];
-  if (raw === undefined || !/^\d{1,5}$/.test(raw.trim())) return undefined;
-  return Number(raw.trim()) * 1000;
-}
-
-/** Classifies a thrown value from a client call; no HTTP answer at all is status 0. */
+/** Classifies a thrown value; anything that is not a KubeApiError counts as no answer. */
 export function apiFailure(err: unknown): ApiFailure {
-  if (err instanceof ApiException) {
-    const body = statusBody(err.body);
-    const reason = typeof body?.['reason'] === 'string' ? body['reason'] : '';
-    const message = typeof body?.['message'] === 'string' ? body['message'] : err.message;
-    const after = retryAfter(err.headers);
-    const base = { status: err.code, reason, message };
-    return after === undefined ? base : { ...base, retryAfterMs: after };
+  if (err instanceof KubeApiError) {
+    const base = { status: err.status, reason: err.reason, message: err.message };
+    return err.retryAfterMs === undefined ? base : { ...base, retryAfterMs: err.retryAfterMs };
   }
-  const e = record(err);
-  const status = typeof e?.['statusCode'] === 'number' ? e['statusCode'] : 0;
-  return { status, reason: '', message: err instanceof Error ? err.message : String(err) };
+  return { status: 0, reason: '', message: errorMessage(err) };
 }
+
+const RETRYABLE_STATUS = new Set([0, 429, 500, 502, 503, 504]);
 
 export function isNotFound(err: unknown): boolean {
   return apiFailure(err).status === 404;

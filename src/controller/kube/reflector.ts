@@ -188,7 +188,8 @@ export class Reflector<T> {
     if (failure.status === 410) this.resourceVersion = '';
     // A too-old resourceVersion (410, or an ERROR event) is answered by listing again at once.
     if (this.resourceVersion === '') return;
-    if (err instanceof Error && err.name === 'TimeoutError') return;
+    // An idle watch timed out on our side: resume at once, nothing is wrong.
+    if (failure.reason === 'Timeout') return;
     this.deps.log.warn({ resource: this.source.name, status: failure.status, err }, 'watch failed');
     await this.pause();
   }

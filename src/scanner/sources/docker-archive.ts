@@ -71,35 +71,24 @@ export class DockerArchiveSource {
     return pickEntry(this.entries, ref, `docker archive ${this.file}`);
   }
 
+  /** Every path is checked (inside the archive, a file) before any member is read. */
   async resolve(entry: SourceEntry, name: string = entry.name): Promise<ResolvedImage> {
     const found = this.entries.find((e) => e.digest === entry.digest);
     if (found === undefined) {
       const message = `docker archive ${this.file} has no image ${entry.digest}`;
       throw new ImageSourceError('SOURCE_NOT_FOUND', message, { image: entry.name });
     }
+    const configMember = this.member(found.config, name, 'config');
+    const layerMembers = found.layers.map((path) => this.member(path, name, 'layer'));
 
-    const config = await this.readConfig(found, name);
+    const config = await this.readConfig(configMember, found, name);
     const id = `sha256:${createHash('sha256').update(config).digest('hex')}`;
-    if (isDigest(found.digest) && found.digest !== id) {
-      const problem = `does not match its digest: the bytes hash to ${id}`;
-      const descriptor = {
-        mediaType: 'application/json',
-        digest: found.digest,
-        size: config.length,
-      };
-      throw mismatchError('config', descriptor, name, `docker archive ${this.file}`)(problem, id);
-    }
-
     const diffIds = configDiffIds(config, found, name, this.file);
-    const platform = configPlatform(
-      config,
-      { mediaType: '', digest: id, size: config.length },
-      name,
-    );
+    const platform = configPlatform(config, { mediaType: '', digest: id, size: 0 }, name);
     return {
       name,
       config,
-      layers: found.layers.map((path, i) => this.layerSource(path, diffIds[i], name)),
+      layers: layerMembers.map((member, i) => this.layerSource(member, diffIds[i], name)),
       source: 'docker-archive',
       id,
       ...(platform === undefined ? {} : { platform }),
@@ -107,30 +96,38 @@ export class DockerArchiveSource {
     };
   }
 
-  private async readConfig(entry: ArchiveEntry, image: string): Promise<Buffer> {
-    const member = this.member(entry.config, image, 'config');
-    if (member.size > this.limits.maxConfigBytes) {
+  /** The config, checked against the digest its file name carries (`<hex>.json`). */
+  private async readConfig(member: TarMember, entry: ArchiveEntry, image: string) {
+    const { maxConfigBytes } = this.limits;
+    if (member.size > maxConfigBytes) {
       throw new ImageSourceError(
         'SOURCE_TOO_LARGE',
         `config ${entry.config} of image ${image} is ${member.size} bytes, ` +
-          `more than the limit of ${this.limits.maxConfigBytes}`,
-        { image, archive: this.file, path: entry.config, limit: this.limits.maxConfigBytes },
+          `more than the limit of ${maxConfigBytes}`,
+        { image, archive: this.file, path: entry.config, limit: maxConfigBytes },
       );
     }
-    return readAll(openMember(this.file, member));
+    if (!isDigest(entry.digest)) return readAll(openMember(this.file, member));
+
+    const descriptor = { mediaType: 'application/json', digest: entry.digest, size: member.size };
+    const fail = mismatchError('config', descriptor, image, `docker archive ${this.file}`);
+    return readAll(verifiedStream(openMember(this.file, member), descriptor, fail));
   }
 
   /**
    * Docker writes layers as plain tars, so a layer's digest is its diff ID: taken from the
    * `blobs/sha256/<hex>` path when it has one (Docker 25+), else from the config.
    */
-  private layerSource(path: string, diffId: string | undefined, image: string): SizedLayerSource {
-    const member = this.member(path, image, 'layer');
+  private layerSource(
+    member: TarMember,
+    diffId: string | undefined,
+    image: string,
+  ): SizedLayerSource {
     const hex = /^blobs\/sha256\/([a-f0-9]{64})$/.exec(member.name)?.[1];
     const digest = hex === undefined ? diffId : `sha256:${hex}`;
     if (digest === undefined) {
-      const message = `layer ${path} of image ${image} has no diff ID in its config`;
-      throw new ImageSourceError('SOURCE_BAD_MANIFEST', message, { image, path });
+      const message = `layer ${member.name} of image ${image} has no diff ID in its config`;
+      throw new ImageSourceError('SOURCE_BAD_MANIFEST', message, { image, path: member.name });
     }
     const descriptor: Descriptor = { mediaType: LAYER_MEDIA_TYPE, digest, size: member.size };
     const fail = mismatchError('layer', descriptor, image, `docker archive ${this.file}`);
