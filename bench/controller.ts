@@ -40,6 +40,7 @@ const { values } = parseArgs({
   options: {
     nodes: { type: 'string', default: '5000' },
     cli: { type: 'string', default: 'build' },
+    'log-level': { type: 'string', default: 'warn' },
   },
 });
 const NODES = Number(values.nodes);
@@ -168,7 +169,7 @@ async function startManager(dir: string, kc: KubeConfig): Promise<Manager> {
       `--namespace=${NAMESPACE}`,
       `--health-addr=127.0.0.1:${port}`,
       `--metrics-addr=127.0.0.1:${port}`,
-      '--log-level=warn',
+      `--log-level=${values['log-level']}`,
     ],
     { cwd: REPO, stdio: ['ignore', 'ignore', 'inherit'] },
   );
@@ -266,13 +267,6 @@ async function main(): Promise<void> {
     await waitReady(manager.port);
     const run = await managedRun(emulator);
     print(baselineMs, run, await manager.peakRssKiB());
-    const metrics = await (await fetch(`http://127.0.0.1:${manager.port}/metrics`)).text();
-    console.log(
-      metrics
-        .split('\n')
-        .filter((l) => /heap_size|resident|external/.test(l) && !l.startsWith('#'))
-        .join('\n'),
-    );
   } finally {
     if (manager !== undefined && manager.child.exitCode === null) {
       const exited = new Promise((resolve) => manager?.child.once('exit', resolve));

@@ -13,6 +13,8 @@ export const ExitCode = {
   RuntimeUnavailable: 3,
   /** Some removals failed; the others happened and the report lists both. */
   PartialFailure: 4,
+  /** SIGINT or SIGTERM: removals in flight finished, the rest were not attempted. */
+  Interrupted: 5,
 } as const;
 
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
@@ -23,4 +25,6 @@ Exit codes:
   1  unexpected error
   2  bad input (flags, image list, exclusion file); nothing was removed
   3  runtime unreachable or not a usable CRI endpoint; nothing was removed
-  4  partial failure: some removals failed, the report says which and why`;
+  4  partial failure: some removals failed, the report says which and why
+  5  interrupted (SIGINT/SIGTERM): removals in flight finished, the rest were not
+     attempted; the report lists both`;

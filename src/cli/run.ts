@@ -36,6 +36,7 @@ export async function runCommand(flags: RunFlags): Promise<ExitCode> {
     const exclusions = await loadExclusions(flags.exclude, flags.excludeDir);
     log.info({ entries: entries.length, dryRun: flags.dryRun === true }, 'inputs read');
 
+    const interrupt = onSignals(log);
     runtime = await connectRuntime(flags.runtimeEndpoint, {
       timeoutMs: flags.timeout * 1000,
       logger: log,
@@ -49,20 +50,52 @@ export async function runCommand(flags: RunFlags): Promise<ExitCode> {
         concurrency: flags.concurrency,
         keepSharedTags: flags.keepSharedTags === true,
         skipInvalid: flags.skipInvalid === true,
+        signal: interrupt.signal,
       },
       log,
     );
+    interrupt.release();
     process.stdout.write(flags.output === 'json' ? reportJson(report) : reportTable(report));
     // Peak RSS of this process: operators size the worker pod's memory limit from it.
     const maxRssKiB = process.resourceUsage().maxRSS;
     log.info({ ...report.totals, dryRun: report.dryRun, maxRssKiB }, 'run finished');
+    if (report.totals.interrupted > 0) return ExitCode.Interrupted;
     return report.totals.failed > 0 ? ExitCode.PartialFailure : ExitCode.Ok;
   } catch (err) {
+    if (flags.output === 'json') process.stdout.write(errorJson(err));
     return failure(err, log);
   } finally {
     runtime?.close();
     log.flush();
   }
+}
+
+/**
+ * The first SIGINT or SIGTERM (a pod being deleted) stops new removals; the ones in flight
+ * finish and the report is still printed. A second signal exits at once.
+ */
+function onSignals(log: Logger) {
+  const controller = new AbortController();
+  const handler = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(ExitCode.Interrupted);
+    log.warn({ signal }, 'interrupted: finishing removals in flight, starting no more');
+    controller.abort();
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    signal: controller.signal,
+    release: () => {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
+}
+
+/** With `-o json`, failures are JSON on stdout too, so a pipe always gets something to parse. */
+function errorJson(err: unknown): string {
+  const code = err instanceof EraserError ? err.code : 'INTERNAL';
+  return `${JSON.stringify({ error: { code, message: errorMessage(err) } }, null, 2)}\n`;
 }
 
 async function gatherEntries(flags: RunFlags): Promise<string[]> {

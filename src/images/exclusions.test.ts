@@ -378,7 +378,7 @@ describe('exclusion edge cases found by a new user', () => {
     pinned: false,
   };
 
-  test('a hex-only entry excludes the repository of that name as well as IDs with that prefix', () => {
+  test('a hex-only entry excludes the repository of that name and IDs with that prefix', () => {
     assert.equal(compileExclusions(['deadbeefcafe'], 's').match(hexRepo)?.rule, 'deadbeefcafe');
     assert.equal(compileExclusions(['deadbeefcafe:*'], 's').match(hexRepo)?.rule, 'deadbeefcafe:*');
   });

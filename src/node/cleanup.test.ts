@@ -254,4 +254,19 @@ describe('runCleanup', () => {
 
     assert.deepEqual(runtime.removed, [hexNamed.id]);
   });
+
+  test('an interrupted run finishes the removal in flight and skips the rest', async () => {
+    const runtime = node();
+    const controller = new AbortController();
+    runtime.beforeRemove = () => {
+      controller.abort();
+    };
+    const opts = options(['*'], { concurrency: 1, signal: controller.signal });
+
+    const report = await runCleanup(runtime, opts, silentLogger());
+
+    assert.equal(runtime.removed.length, 1);
+    assert.equal(report.totals.removed, 1);
+    assert.equal(report.totals.interrupted, 2);
+  });
 });

@@ -19,6 +19,8 @@ export interface CleanupOptions {
   readonly clock?: () => Date;
   /** Runs between collection and removal; lets tests stage a race with a new container. */
   readonly afterCollect?: () => Promise<void>;
+  /** Aborting stops new removals; those in flight finish and the report says which ran. */
+  readonly signal?: AbortSignal;
 }
 
 /** The list had entries that are not image references; nothing was removed. */
@@ -51,18 +53,21 @@ export async function runCleanup(
   if (bad.length > 0 && !opts.skipInvalid) throw new InvalidImageListError(bad);
 
   const { kept, candidates } = triage(selections, inventory.usage, opts);
-  await opts.afterCollect?.();
-  const acted = opts.dryRun
-    ? candidates.map(wouldRemove)
-    : await removeImages(
-        runtime,
-        candidates,
-        { ...opts, sandboxImage: inventory.sandboxImage },
-        log,
-      );
+  const decisions: Decision[] = [];
+  const record = (d: Decision) => {
+    decisions.push(d);
+    logDecision(log, d);
+  };
+  for (const d of [...entryDecisions, ...kept]) record(d);
 
-  const decisions = [...entryDecisions, ...kept, ...acted];
-  for (const d of decisions) logDecision(log, d);
+  await opts.afterCollect?.();
+  if (opts.dryRun) {
+    for (const sel of candidates) record(wouldRemove(sel));
+  } else {
+    const sandboxImage = inventory.sandboxImage;
+    await removeImages(runtime, candidates, { ...opts, sandboxImage, onDecision: record }, log);
+  }
+
   return {
     endpoint: runtime.endpoint,
     runtime: `${version.runtimeName} ${version.runtimeVersion}`,

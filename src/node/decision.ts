@@ -14,7 +14,8 @@ export type Outcome =
   | 'not-present'
   | 'ambiguous'
   | 'invalid'
-  | 'failed';
+  | 'failed'
+  | 'interrupted';
 
 export const KEPT_OUTCOMES: readonly Outcome[] = [
   'in-use',
@@ -25,6 +26,7 @@ export const KEPT_OUTCOMES: readonly Outcome[] = [
   'ambiguous',
   'invalid',
   'failed',
+  'interrupted',
 ];
 
 /** The exclusion rule that protected an image, and where it was written. */
@@ -55,9 +57,15 @@ export interface ReportTotals {
   readonly images: number;
   readonly removed: number;
   readonly wouldRemove: number;
+  /** Images that stayed for a safety reason: in use, pinned, excluded, shared tags. */
   readonly kept: number;
+  /** Entries that named no image on the node. */
+  readonly notPresent: number;
   readonly failed: number;
+  /** Entries that are not image references, or short IDs naming several images. */
   readonly invalid: number;
+  /** Removals not attempted because the run was interrupted. */
+  readonly interrupted: number;
   readonly bytesReclaimed: number;
   /** In a dry run: what a real run would reclaim. */
   readonly bytesReclaimable: number;
@@ -79,13 +87,16 @@ export function computeTotals(imageCount: number, decisions: readonly Decision[]
     decisions.filter((d) => d.outcome === o).reduce((sum, d) => sum + (d.size ?? 0), 0);
   const removed = count('removed');
   const wouldRemove = count('would-remove');
+  const kept = ['in-use', 'pinned', 'excluded', 'shared-tags'] as const;
   return {
     images: imageCount,
     removed,
     wouldRemove,
-    kept: decisions.length - removed - wouldRemove,
+    kept: kept.reduce((sum, o) => sum + count(o), 0),
+    notPresent: count('not-present'),
     failed: count('failed'),
     invalid: count('invalid') + count('ambiguous'),
+    interrupted: count('interrupted'),
     bytesReclaimed: bytes('removed'),
     bytesReclaimable: bytes('would-remove'),
   };

@@ -12,6 +12,10 @@ export interface RemoveOptions extends SafetyOptions {
   readonly concurrency: number;
   /** The runtime's configured sandbox image, read once at collection: it does not change. */
   readonly sandboxImage: string | undefined;
+  /** Once aborted, removals not yet started are reported as interrupted instead. */
+  readonly signal?: AbortSignal | undefined;
+  /** Called with each decision as soon as it is made, so an interrupted run leaves a trail. */
+  readonly onDecision: (decision: Decision) => void;
 }
 
 interface Workloads {
@@ -38,8 +42,20 @@ export async function removeImages(
     return { containers, sandboxes };
   });
   const limit = pLimit(Math.max(1, opts.concurrency));
-  const jobs = candidates.map((sel) => limit(() => removeOne(runtime, sel, workloads, opts, log)));
+  const jobs = candidates.map((sel) =>
+    limit(async () => {
+      const decision = opts.signal?.aborted
+        ? interrupted(sel)
+        : await removeOne(runtime, sel, workloads, opts, log);
+      opts.onDecision(decision);
+      return decision;
+    }),
+  );
   return Promise.all(jobs);
+}
+
+function interrupted(sel: Selection): Decision {
+  return { ...describe(sel), outcome: 'interrupted', reason: 'not attempted: run interrupted' };
 }
 
 async function removeOne(

@@ -11,6 +11,7 @@ const ORDER: readonly Decision['outcome'][] = [
   'not-present',
   'ambiguous',
   'invalid',
+  'interrupted',
 ];
 
 /** The report as pretty JSON, for scripts and for the worker pod's log. */
@@ -39,7 +40,8 @@ export function reportTable(report: RunReport): string {
     '',
     `${report.endpoint} (${report.runtime}), ${mode}`,
     `${t.images} images on node; removed ${t.removed}, would remove ${t.wouldRemove}, ` +
-      `kept ${t.kept} (failed ${t.failed}, invalid ${t.invalid}); ${bytes}`,
+      `kept ${t.kept}, failed ${t.failed}, not present ${t.notPresent}, ` +
+      `invalid ${t.invalid}${t.interrupted > 0 ? `, interrupted ${t.interrupted}` : ''}; ${bytes}`,
   );
   return `${lines.join('\n')}\n`;
 }

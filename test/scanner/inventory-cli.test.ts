@@ -31,8 +31,12 @@ interface JsonImage {
   readonly error?: { code: string; message: string };
 }
 
-function parseReport(stdout: string): InventoryReport & { images: JsonImage[] } {
-  return JSON.parse(stdout) as InventoryReport & { images: JsonImage[] };
+interface JsonReport extends Omit<InventoryReport, 'images'> {
+  readonly images: readonly JsonImage[];
+}
+
+function parseReport(stdout: string): JsonReport {
+  return JSON.parse(stdout) as JsonReport;
 }
 
 function purls(image: JsonImage | undefined): string[] {
@@ -74,11 +78,11 @@ describe('eraser inventory on a containerd node', () => {
     assert.equal(report.images[0]?.id, app.id);
     assert.deepEqual(purls(report.images[0]), APP_PURLS);
     assert.equal(report.images[1]?.status, 'failed');
-    assert.equal(report.images[1]?.error?.code, 'SOURCE_NOT_FOUND');
+    assert.equal(report.images[1].error?.code, 'SOURCE_NOT_FOUND');
     assert.match(r.stderr, /example\.test\/cli\/absent:1 not inventoried: image .* is not in/);
   });
 
-  test('CycloneDX 1.6 makes the image the subject and its packages components with purls', async () => {
+  test('CycloneDX 1.6: the image is the subject, its packages components with purls', async () => {
     const app = await node.seedImage(appImage('cli-cdx', ['example.test/cli/cdx:2']));
 
     const r = await runInventory([
@@ -95,9 +99,10 @@ describe('eraser inventory on a containerd node', () => {
     assert.equal(bom.specVersion, '1.6');
     assert.equal(bom.serialNumber, `urn:uuid:${FIXED_UUID}`);
     assert.equal(bom.metadata.timestamp, '2025-03-01T00:00:00.000Z');
-    assert.equal(bom.metadata.component?.type, 'container');
+    const subject = bom.metadata.component;
+    assert.equal(subject?.type, 'container');
     assert.equal(
-      bom.metadata.component?.purl,
+      subject.purl,
       `pkg:oci/cdx@${app.manifestDigest}?repository_url=example.test%2Fcli%2Fcdx&tag=2`,
     );
     const libraries = bom.components.filter((c) => c.type === 'library');
@@ -106,7 +111,7 @@ describe('eraser inventory on a containerd node', () => {
     assert.deepEqual([os?.name, os?.version], ['debian', '12']);
   });
 
-  test('CycloneDX 1.5 nests the packages of several images under container components', async () => {
+  test('CycloneDX 1.5 nests the packages of several images under their containers', async () => {
     await node.seedImage(appImage('cli-cdx-a', ['example.test/cli/cdx-a:1']));
     await node.seedImage(appImage('cli-cdx-b', ['example.test/cli/cdx-b:1']));
 
@@ -167,7 +172,7 @@ describe('eraser inventory on a containerd node', () => {
     assert.match(r.stdout, /^1 images: 1 inventoried, 0 failed, 5 packages$/m);
   });
 
-  test('a progress bar is drawn on a terminal for several images, and never otherwise', async () => {
+  test('a progress bar is drawn on a terminal for several images, never otherwise', async () => {
     await node.seedImage(appImage('cli-bar', ['example.test/cli/bar:1']));
     const args = ['-r', node.endpoint, '-o', 'json', 'example.test/cli/bar:1', node.sandboxImage];
 
