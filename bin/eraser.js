@@ -2,4 +2,14 @@
 // The installed CLI runs the compiled code (npm run build). The V8 flags keep a short-lived
 // worker's peak RSS close to what it holds (bench/remove.ts measures it): without them V8 lets
 // garbage pile up to well past what a node-sized memory limit allows.
-import '../dist/cli/entry.js';
+import process from 'node:process';
+
+try {
+  await import('../dist/cli/entry.js');
+} catch (err) {
+  if (err?.code !== 'ERR_MODULE_NOT_FOUND' || !String(err.message).includes('dist/cli/entry')) {
+    throw err;
+  }
+  process.stderr.write('eraser: not built yet; run `npm ci && npm run build` first\n');
+  process.exitCode = 1;
+}

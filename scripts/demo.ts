@@ -39,6 +39,7 @@ async function main(): Promise<number> {
   step('Starting a private containerd under a temporary folder');
   const node = await startTestNode();
   const work = await mkdtemp(join(tmpdir(), 'eraser-demo-'));
+  stopOnSignal(node, work);
   try {
     const seeded = await seedNode(node);
     const exclusions = await writeExclusions(work);
@@ -54,6 +55,20 @@ async function main(): Promise<number> {
     await node.stop();
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** Ctrl-C or SIGTERM still stops containerd and removes the sandbox before the demo exits. */
+function stopOnSignal(node: TestNode, work: string): void {
+  const handler = (signal: NodeJS.Signals) => {
+    step(`${signal}: stopping containerd and removing everything the demo created`);
+    const exit = () => process.exit(130);
+    node
+      .stop()
+      .then(() => rm(work, { recursive: true, force: true }))
+      .then(exit, exit);
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
 }
 
 interface Seeded {

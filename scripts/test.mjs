@@ -3,6 +3,7 @@
 // takes no globs, so the file list is built here; extra arguments (file paths or
 // --test-name-pattern) pass through.
 import { spawnSync } from 'node:child_process';
+import process from 'node:process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 

@@ -28,7 +28,12 @@ function runCmd(setExit: (code: number) => void): Command {
         .default(DEFAULT_ENDPOINT),
     )
     .option('-i, --image <ref>', 'image to remove: tag, digest or ID (repeat)', collect, [])
-    .option('-f, --image-list <file>', 'ImageList manifest, JSON array or one ref per line')
+    .option(
+      '-f, --image-list <file>',
+      'ImageList manifest, list or one ref per line (repeat)',
+      collect,
+      [],
+    )
     .option('-a, --all-unused', 'remove every image no container uses (same as --image "*")')
     .option('-e, --exclude <pattern>', 'never remove matching images (repeat)', collect, [])
     .option(

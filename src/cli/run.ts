@@ -14,7 +14,7 @@ import { ExitCode } from './exit-codes.js';
 export interface RunFlags {
   readonly runtimeEndpoint: string;
   readonly image: string[];
-  readonly imageList?: string;
+  readonly imageList: string[];
   readonly allUnused?: boolean;
   readonly exclude: string[];
   readonly excludeDir: string[];
@@ -100,7 +100,7 @@ function errorJson(err: unknown): string {
 
 async function gatherEntries(flags: RunFlags): Promise<string[]> {
   const entries = [...flags.image];
-  if (flags.imageList !== undefined) entries.push(...(await readImageListFile(flags.imageList)));
+  for (const file of flags.imageList) entries.push(...(await readImageListFile(file)));
   if (flags.allUnused === true) entries.push(ALL_UNUSED);
   if (entries.length === 0) {
     const hint = 'name images with --image or --image-list, or pass --all-unused';

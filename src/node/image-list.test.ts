@@ -16,6 +16,9 @@ describe('parseImageList', () => {
     ['plain lines with comments', '# old\nalpine:3.7\n\n nginx # web\r\n', ['alpine:3.7', 'nginx']],
     ['an empty file', '  \n', []],
     ['a JSON ImageList', '{"spec":{"images":["*"]}}', ['*']],
+    ['a YAML list', '- alpine:3.7\n- nginx\n', ['alpine:3.7', 'nginx']],
+    ['a YAML images key', 'images:\n  - alpine:3.7\n', ['alpine:3.7']],
+    ['registry ports in plain lines', 'localhost:5000/app:1\n', ['localhost:5000/app:1']],
   ];
   for (const [name, text, expected] of good) {
     test(`reads ${name}`, () => {
@@ -29,6 +32,9 @@ describe('parseImageList', () => {
     ['broken JSON', '["a"', /not valid YAML or JSON/],
     ['an alias bomb', ALIAS_BOMB(), /not valid YAML or JSON/],
     ['duplicate keys', 'spec:\n  images: [a]\nspec:\n  images: [b]\n', /not valid/],
+    ['another kind', 'kind: ConfigMap\nspec:\n  images: [a]\n', /kind is "ConfigMap"/],
+    ['another API group', 'apiVersion: foo/v9\nspec:\n  images: [a]\n', /apiVersion is "foo/],
+    ['two documents', 'spec:\n  images: [a]\n---\nspec:\n  images: [b]\n', /several YAML/],
   ];
   for (const [name, text, pattern] of bad) {
     test(`rejects ${name} with an error naming the file`, () => {

@@ -41,16 +41,27 @@ type YamlParse = (typeof import('yaml'))['parse'];
 export function parseImageList(text: string, file: string, parseYaml: YamlParse): string[] {
   const trimmed = text.replace(/^\uFEFF/, '').trim();
   if (trimmed === '') return [];
-  const looksStructured = /^[[{]/.test(trimmed) || /^(apiVersion|kind|spec)\s*:/m.test(trimmed);
-  if (!looksStructured) return plainLines(trimmed);
+  if (!looksStructured(trimmed)) return plainLines(trimmed);
 
   let doc: unknown;
   try {
     doc = parseYaml(trimmed, { maxAliasCount: 100, uniqueKeys: true });
   } catch (err) {
-    throw new ImageListFileError(file, `not valid YAML or JSON: ${errorMessage(err)}`, err);
+    const several = /multiple documents/i.test(errorMessage(err));
+    const reason = several
+      ? 'holds several YAML documents; expected one ImageList'
+      : `not valid YAML or JSON: ${errorMessage(err)}`;
+    throw new ImageListFileError(file, reason, err);
   }
   return imagesOf(doc, file);
+}
+
+/**
+ * Image references never hold `": "`, end a line with `:` or start with `- `, so any of those
+ * (or JSON brackets, or a YAML document marker) means the file is YAML or JSON, not plain lines.
+ */
+function looksStructured(text: string): boolean {
+  return /^[[{]/.test(text) || /^([A-Za-z_][\w.-]*:(\s|$)|-(\s|$)|---)/m.test(text);
 }
 
 function plainLines(text: string): string[] {
@@ -61,9 +72,10 @@ function plainLines(text: string): string[] {
 }
 
 function imagesOf(doc: unknown, file: string): string[] {
-  const list = Array.isArray(doc) ? doc : specImages(doc);
+  checkKind(doc, file);
+  const list = Array.isArray(doc) ? doc : (specImages(doc) ?? topImages(doc));
   if (!Array.isArray(list)) {
-    const expected = 'a JSON array of strings or an ImageList with spec.images';
+    const expected = 'a list of strings or an ImageList with spec.images';
     throw new ImageListFileError(file, `expected ${expected}`);
   }
   return list.map((item: unknown, index) => {
@@ -72,6 +84,24 @@ function imagesOf(doc: unknown, file: string): string[] {
     }
     return item.trim();
   });
+}
+
+/** A manifest of another kind is a mistake worth stopping for, not something to guess at. */
+function checkKind(doc: unknown, file: string): void {
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return;
+  const { kind, apiVersion } = doc as { kind?: unknown; apiVersion?: unknown };
+  if (kind !== undefined && kind !== 'ImageList') {
+    throw new ImageListFileError(file, `kind is ${JSON.stringify(kind)}, expected ImageList`);
+  }
+  if (apiVersion !== undefined && !/^eraser\.sh\/v1(alpha1)?$/.test(String(apiVersion))) {
+    const reason = `apiVersion is ${JSON.stringify(apiVersion)}, expected eraser.sh/v1 or v1alpha1`;
+    throw new ImageListFileError(file, reason);
+  }
+}
+
+function topImages(doc: unknown): unknown {
+  if (typeof doc !== 'object' || doc === null) return undefined;
+  return (doc as { images?: unknown }).images;
 }
 
 function specImages(doc: unknown): unknown {

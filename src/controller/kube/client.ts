@@ -139,7 +139,7 @@ export class KubeClient {
     req.on('response', (res) => {
       if ((res.statusCode ?? 0) >= 400) {
         readJson(res).then(
-          (json) => done(statusError(res.statusCode ?? 0, json, undefined, `watch ${path}`)),
+          (json) => { done(statusError(res.statusCode ?? 0, json, undefined, `watch ${path}`)); },
           done,
         );
         return;
