@@ -263,7 +263,9 @@ async function managedRun(emulator: Emulator): Promise<RunFigures> {
 }
 
 function print(baselineMs: number, run: RunFigures, rssKiB: number): void {
-  const line = (label: string, value: string) => { console.log(`${label.padEnd(44)} ${value}`); };
+  const line = (label: string, value: string) => {
+    console.log(`${label.padEnd(44)} ${value}`);
+  };
   line('nodes (pods finish at once)', String(NODES));
   line('manager CLI', values.cli);
   line('baseline: bare client-node create + watch', `${(baselineMs / 1000).toFixed(2)} s`);

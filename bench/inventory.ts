@@ -203,7 +203,8 @@ function line(label: string, r: RunResult): string {
   const rss = (r.maxRssKiB / 1024).toFixed(0);
   const cache = r.hits === undefined ? '' : `  cache hits ${r.hits}, misses ${r.misses ?? 0}`;
   const time = `${r.seconds.toFixed(2).padStart(6)} s  ${rate.padStart(6)} images/s`;
-  return `${label.padEnd(12)} ${time}  peak RSS ${rss.padStart(4)} MiB  ${r.packages} packages${cache}`;
+  const memory = `peak RSS ${rss.padStart(4)} MiB`;
+  return `${label.padEnd(12)} ${time}  ${memory}  ${r.packages} packages${cache}`;
 }
 
 async function main(): Promise<void> {

@@ -10,7 +10,7 @@ import { CRI_NAMESPACE } from '../runtime/containerd-client.js';
 import { InvalidEndpointError, RuntimeError } from '../runtime/errors.js';
 import { openLayerCache, type LayerCache } from '../scanner/cache.js';
 import { formatPlatform, nodePlatform, parsePlatform } from '../scanner/sources/index.js';
-import { EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
+import { ExitCode } from './exit-codes.js';
 import { inventoryCycloneDx, type CycloneDxVersion } from './inventory-cyclonedx.js';
 import { inventoryJson, inventoryTable } from './inventory-output.js';
 import { inventoryAll, summarise, type InventoryReport } from './inventory-run.js';
@@ -104,14 +104,14 @@ export function inventoryCommand(
       '--timeout <seconds>',
       'deadline of each runtime call, and of silence in a read',
       positiveInt,
-      30,
+      10,
     )
     .addOption(
       new Option('--log-level <level>', 'structured log level (logs go to stderr)')
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
         .default('warn'),
     )
-    .addHelpText('after', EXAMPLES + EXIT_CODE_HELP)
+    .addHelpText('after', EXAMPLES + EXIT_HELP)
     .action(async (refs: string[], flags: InventoryFlags) => {
       setExit(await runInventoryCommand(refs, flags, io));
     });
@@ -140,6 +140,15 @@ Examples:
   eraser inventory --docker-archive app.tar -o json
   eraser inventory --oci-layout ./layout app:1.0
 `;
+
+/** The codes of src/cli/exit-codes.ts, in what they mean for an inventory. */
+const EXIT_HELP = `
+Exit codes:
+  0  every image was inventoried
+  1  unexpected error
+  2  bad input (flags, an unreadable layout or archive); nothing was read
+  3  runtime unreachable or not containerd; nothing was read
+  4  partial failure: some images could not be read, the report says which and why`;
 
 function positiveInt(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 10_000) {

@@ -1,4 +1,5 @@
 import { formatDuration } from '../api/duration.js';
+import { ExitCode } from '../cli/exit-codes.js';
 import type { ContainerInfo, PodInfo } from './kube/objects.js';
 import { parseWorkerSummary, type WorkerSummary } from './worker-report.js';
 
@@ -27,10 +28,11 @@ const HOPELESS_WAITING = new Set(['InvalidImageName', 'ErrImageNeverPull']);
 
 /** The meaning of `eraser run` exit codes, for failure reasons users read. */
 const EXIT_REASONS: Readonly<Record<number, string>> = {
-  1: 'WorkerError',
-  2: 'WorkerBadInput',
-  3: 'RuntimeUnavailable',
-  4: 'PartialFailure',
+  [ExitCode.Internal]: 'WorkerError',
+  [ExitCode.Usage]: 'WorkerBadInput',
+  [ExitCode.RuntimeUnavailable]: 'RuntimeUnavailable',
+  [ExitCode.PartialFailure]: 'PartialFailure',
+  [ExitCode.Interrupted]: 'WorkerInterrupted',
 };
 
 function failed(reason: string, message: string, deletePod: boolean): PodOutcome {

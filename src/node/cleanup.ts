@@ -47,6 +47,7 @@ export async function runCleanup(
   const version = await runtime.version();
   const inventory = await collect(runtime);
   log.info({ images: inventory.images.length, entries: opts.entries.length }, 'collected');
+  warnUnresolved(log, inventory.usage);
 
   const { selections, entryDecisions } = selectImages(opts.entries, inventory.images);
   const bad = entryDecisions.filter((d) => d.outcome === 'invalid' || d.outcome === 'ambiguous');
@@ -94,6 +95,17 @@ async function collect(runtime: ImageRuntime): Promise<Inventory> {
   ]);
   const usage = new UsageIndex(images, containers, sandboxes, sandboxImage);
   return { images, usage, sandboxImage };
+}
+
+/**
+ * CRI names a sandbox's image only by reference; when that name is gone (retagged, untagged)
+ * the image it runs cannot be told apart from the others. Say so, once per sandbox.
+ */
+function warnUnresolved(log: Logger, usage: UsageIndex): void {
+  for (const s of usage.unresolvedSandboxes) {
+    const fields = { sandbox: s.id, pod: `${s.namespace}/${s.name}`, image: s.image };
+    log.warn(fields, 'sandbox image not found by name; it is protected only if pinned or excluded');
+  }
 }
 
 function triage(selections: readonly Selection[], usage: UsageIndex, opts: CleanupOptions) {

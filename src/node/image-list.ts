@@ -93,7 +93,8 @@ function checkKind(doc: unknown, file: string): void {
   if (kind !== undefined && kind !== 'ImageList') {
     throw new ImageListFileError(file, `kind is ${JSON.stringify(kind)}, expected ImageList`);
   }
-  if (apiVersion !== undefined && !/^eraser\.sh\/v1(alpha1)?$/.test(String(apiVersion))) {
+  const version = typeof apiVersion === 'string' ? apiVersion : JSON.stringify(apiVersion);
+  if (apiVersion !== undefined && !/^eraser\.sh\/v1(alpha1)?$/.test(version)) {
     const reason = `apiVersion is ${JSON.stringify(apiVersion)}, expected eraser.sh/v1 or v1alpha1`;
     throw new ImageListFileError(file, reason);
   }

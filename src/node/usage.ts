@@ -16,6 +16,8 @@ export interface ImageUser {
 export class UsageIndex {
   private readonly users = new Map<string, ImageUser[]>();
   private readonly sandboxImageId: string | undefined;
+  /** Sandboxes whose image name resolves to no listed image (retagged or untagged since). */
+  readonly unresolvedSandboxes: RuntimeSandbox[] = [];
 
   constructor(
     images: readonly RuntimeImage[],
@@ -31,6 +33,7 @@ export class UsageIndex {
     }
     for (const s of sandboxes) {
       const user: ImageUser = { kind: 'sandbox', id: s.id, name: s.name, state: s.state };
+      if (s.image !== undefined && resolve(s.image) === undefined) this.unresolvedSandboxes.push(s);
       this.addAll([s.image], resolve, user);
     }
   }

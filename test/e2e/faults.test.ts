@@ -91,7 +91,7 @@ describe('injected API faults', () => {
     });
   });
 
-  test('watches dropped and history compacted (410 Gone) are relisted without missing a change', async () => {
+  test('dropped watches and compacted history (410) are relisted, missing nothing', async () => {
     await runThrough('relisted', () => {
       bed.emulator.store.compact();
       bed.emulator.faults.dropWatches();

@@ -41,7 +41,7 @@ describe('manual mode on two real containerd nodes', () => {
 
   after(() => bed.stop());
 
-  test('an ImageList removes its unused images on every node and keeps in-use and excluded ones', async () => {
+  test('an ImageList removes unused images, keeping in-use and excluded ones', async () => {
     await bed.applyImageList('spring-cleaning', [
       'alpine:3.7',
       'registry.eraser.test/app:v1',

@@ -92,7 +92,7 @@ describe('nodes: filter, failures and timeouts', () => {
     assert.match(succeeded.message, /c \(WorkerError: container remover exited with code 1/);
   });
 
-  test('the same failure passes a lower success ratio, skipped nodes counting as done', async () => {
+  test('the same failure passes a lower ratio, skipped nodes counting as done', async () => {
     await useConfig((c) => {
       c.manager.imageJob.successRatio = 0.75;
     });

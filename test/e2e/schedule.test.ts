@@ -82,7 +82,7 @@ describe('automated mode on a schedule', () => {
     await manager.stop();
   });
 
-  test('a restarted manager keeps the schedule: next run one interval after the last run', async () => {
+  test('a restarted manager keeps the schedule: next run an interval after the last', async () => {
     const jobsBefore = bed.emulator.requestLog.count('imagejobs.eraser.sh', 'create');
     const manager = await bed.startManager({ config: automated() });
     const next = await waitFor('the schedule', 10_000, () => manager.nextAutomatedRun());

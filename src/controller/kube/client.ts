@@ -122,7 +122,7 @@ export class KubeClient {
     });
   }
 
-  /** Watches a collection; the signature of client-node's Watch#watch, so reflectors take either. */
+  /** Watches a collection, with the signature of client-node's Watch#watch. */
   readonly watch: WatchFn = async (path, query, onEvent, onDone) => {
     const headers = await this.headers(undefined);
     const target = url(this.connection.server, path, { ...query, watch: true });
@@ -138,10 +138,9 @@ export class KubeClient {
     });
     req.on('response', (res) => {
       if ((res.statusCode ?? 0) >= 400) {
-        readJson(res).then(
-          (json) => { done(statusError(res.statusCode ?? 0, json, undefined, `watch ${path}`)); },
-          done,
-        );
+        readJson(res).then((json) => {
+          done(statusError(res.statusCode ?? 0, json, undefined, `watch ${path}`));
+        }, done);
         return;
       }
       streamLines(res, onEvent, done);
