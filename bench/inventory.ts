@@ -246,7 +246,7 @@ async function main(): Promise<void> {
       `\nwarm/cold time ratio ${ratio.toFixed(3)} (target <= 0.1; warm/no-cache ` +
         `${(warm.seconds / none.seconds).toFixed(3)})\n` +
         `peak RSS ${peak.toFixed(0)} MiB (target <= 256 MiB; includes Node and tsx, ` +
-        'about 60 MiB before any work)\n',
+        'about 75 MiB before any work)\n',
     );
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -56,7 +56,8 @@ export interface RunOptions {
 
 /**
  * Inventories every target, a few at a time. One image failing (not found, corrupt layer,
- * digest mismatch, runtime error) is recorded with its error; the others go on.
+ * digest mismatch, runtime error) is recorded with its error; the others go on. Once `signal`
+ * aborts, reads in flight are cancelled and images not started are recorded as INTERRUPTED.
  */
 export async function inventoryAll(
   targets: readonly InventoryTarget[],
@@ -75,6 +76,10 @@ export async function inventoryAll(
 }
 
 async function inventoryOne(target: InventoryTarget, options: RunOptions): Promise<ImageResult> {
+  if (options.signal.aborted) {
+    const error = { code: 'INTERRUPTED', message: 'not read: the run was interrupted' };
+    return { status: 'failed', image: target.name, error };
+  }
   try {
     const resolved = await target.resolve();
     const inventory = await buildInventory(resolved, {

@@ -117,11 +117,12 @@ interface FileSource {
  * image (several without a name is refused: which one was meant is not ours to guess).
  */
 function fileTargets(source: FileSource, request: SourceRequest): InventoryTarget[] {
-  if (request.all)
+  if (request.all) {
     return source.entries.map((entry) => ({
       name: entry.name,
       resolve: () => source.resolve(entry),
     }));
+  }
   if (request.refs.length === 0) {
     const only = source.find();
     return [{ name: only.name, resolve: () => source.resolve(only) }];
@@ -142,7 +143,7 @@ export async function openDockerArchive(
   file: string,
   request: SourceRequest,
 ): Promise<OpenedSource> {
-  const archive = await DockerArchiveSource.open(file, { platform: request.platform });
+  const archive = await DockerArchiveSource.open(file);
   const targets = fileTargets(archive, request);
   return { description: { kind: 'docker-archive', path: file }, targets, close: () => undefined };
 }

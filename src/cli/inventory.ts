@@ -148,7 +148,9 @@ Exit codes:
   1  unexpected error
   2  bad input (flags, an unreadable layout or archive); nothing was read
   3  runtime unreachable or not containerd; nothing was read
-  4  partial failure: some images could not be read, the report says which and why`;
+  4  partial failure: some images could not be read, the report says which and why
+  5  interrupted (SIGINT/SIGTERM): reads in flight were cancelled, the rest not started;
+     the report lists which images were read`;
 
 function positiveInt(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 10_000) {
@@ -210,6 +212,7 @@ async function runInventoryCommand(
     if (flags.output !== 'table') reportFailures(report, io);
     const maxRssKiB = process.resourceUsage().maxRSS;
     log.info({ ...report.totals, cache: cache?.stats(), maxRssKiB }, 'inventory finished');
+    if (controller.signal.aborted) return ExitCode.Interrupted;
     return report.totals.failed > 0 ? ExitCode.PartialFailure : ExitCode.Ok;
   } catch (err: unknown) {
     return failure(err, log, io);

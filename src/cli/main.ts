@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 
 import { EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
+import { inventoryCommand } from './inventory.js';
 import { managerCommand } from './manager.js';
 import { runCommand, type RunFlags } from './run.js';
 
@@ -13,6 +14,7 @@ export function buildProgram(setExit: (code: number) => void): Command {
     .exitOverride()
     .showHelpAfterError();
   program.addCommand(runCmd(setExit));
+  program.addCommand(inventoryCommand(setExit));
   program.addCommand(managerCommand(setExit));
   return program;
 }

@@ -22,6 +22,7 @@ export interface ManagerFlags {
   readonly workerUser?: number;
   readonly workerSocketGroup?: number;
   readonly workerServiceAccount?: string;
+  readonly workerCommand?: string;
   readonly logLevel: string;
 }
 
@@ -42,11 +43,16 @@ function id(value: string): number {
   return Number(value);
 }
 
-const DESCRIPTION = `Run the eraser manager in a cluster: ImageList and ImageJob controllers, the
-automated schedule, leader election, /healthz and /readyz probes and Prometheus /metrics.
+const DESCRIPTION = [
+  'Run the eraser manager in a cluster: ImageList and ImageJob controllers, the automated',
+  'schedule, leader election, /healthz and /readyz probes and Prometheus /metrics.',
+  '\n\nThe EraserConfig file (--config) is watched: edits apply to the next job, never to a',
+  "running one. Without --kubeconfig the manager uses its pod's service account.",
+].join(' ');
 
-The EraserConfig file (--config) is watched: edits apply to the next job, never to a running
-one. Without --kubeconfig the manager uses its pod's service account (in-cluster config).`;
+function durationOption(flags: string, description: string, ms: number, shown: string): Option {
+  return new Option(flags, description).argParser(duration).default(ms, shown);
+}
 
 /** The `eraser manager` subcommand; `setExit` receives the process exit code. */
 export function managerCommand(setExit: (code: number) => void): Command {
@@ -69,26 +75,30 @@ export function managerCommand(setExit: (code: number) => void): Command {
     .option('--metrics-addr <addr>', 'listen address of /metrics', ':8080')
     .option('--leader-elect', 'elect one active manager through a Lease (for several replicas)')
     .option('--lease-name <name>', 'name of the leader Lease', 'eraser-manager-leader')
-    .option('--lease-duration <d>', 'how long a lease holds without renewal', duration, 15_000)
-    .option(
-      '--renew-deadline <d>',
-      'how long the leader retries renewing before it steps down',
-      duration,
-      10_000,
+    .addOption(
+      durationOption('--lease-duration <d>', 'how long a lease holds unrenewed', 15_000, '15s'),
     )
-    .option('--retry-period <d>', 'time between lease attempts', duration, 2_000)
-    .option(
-      '--pod-start-timeout <d>',
-      'a worker pod still pending this long counts as failed',
-      duration,
-      300_000,
+    .addOption(
+      durationOption('--renew-deadline <d>', 'how long a leader tries to renew', 10_000, '10s'),
     )
-    .option(
-      '--pod-run-timeout <d>',
-      'a worker running this long is stopped and counts as failed',
-      duration,
-      3_600_000,
+    .addOption(durationOption('--retry-period <d>', 'time between lease attempts', 2_000, '2s'))
+    .addOption(
+      durationOption(
+        '--pod-start-timeout <d>',
+        'a pod pending this long has failed',
+        300_000,
+        '5m',
+      ),
     )
+    .addOption(
+      durationOption(
+        '--pod-run-timeout <d>',
+        'a worker running this long has failed',
+        3_600_000,
+        '1h',
+      ),
+    )
+    .option('--worker-command <path>', "the worker's executable in its image (default: eraser)")
     .option('--worker-user <uid>', 'run workers as this uid (needs a socket the uid may use)', id)
     .option('--worker-socket-group <gid>', 'supplemental group that may use the runtime socket', id)
     .option(
@@ -153,6 +163,7 @@ function workerOptions(flags: ManagerFlags): WorkerOptions {
   return {
     ...(flags.workerUser === undefined ? {} : { runAsUser: flags.workerUser }),
     ...(flags.workerSocketGroup === undefined ? {} : { socketGroup: flags.workerSocketGroup }),
+    ...(flags.workerCommand === undefined ? {} : { command: [flags.workerCommand] }),
     ...(flags.workerServiceAccount === undefined
       ? {}
       : { serviceAccountName: flags.workerServiceAccount }),

@@ -26,9 +26,15 @@ describe('nodes: filter, failures and timeouts', () => {
   let dir: string;
   let reloads = 0;
 
+  let written = '';
+
+  /** Rewrites the config file (atomically, as a ConfigMap update does) and waits for the reload. */
   async function useConfig(edit: (c: EraserConfig) => void): Promise<void> {
     const path = join(dir, 'config.yaml');
-    await writeFile(`${path}.new`, configYaml(testConfig(edit)));
+    const text = configYaml(testConfig(edit));
+    if (text === written) return;
+    written = text;
+    await writeFile(`${path}.new`, text);
     await rename(`${path}.new`, path);
     reloads += 1;
     await waitFor('config reload', 10_000, async () => {
@@ -45,7 +51,8 @@ describe('nodes: filter, failures and timeouts', () => {
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'e2e-config-'));
-    await writeFile(join(dir, 'config.yaml'), configYaml(testConfig()));
+    written = configYaml(testConfig());
+    await writeFile(join(dir, 'config.yaml'), written);
     bed = await Bed.start({
       fakeNodes: [
         { name: 'a', labels: { pool: 'blue' } },
@@ -114,6 +121,29 @@ describe('nodes: filter, failures and timeouts', () => {
     await waitFor('timed-out pods deleted', 5_000, () =>
       bed.emulator.store.list('pods', NAMESPACE).length === 0 ? true : undefined,
     );
+  });
+
+  test('a config change mid-job applies to the next job, never to the running one', async () => {
+    await useConfig(() => undefined);
+    bed.sim.setMode('a', 'instant-failure');
+    bed.sim.setMode('c', 'never-start');
+    await bed.applyImageList('steady', ['alpine:3.7']);
+    await waitFor(
+      'the pod on c',
+      5_000,
+      () =>
+        bed.emulator.store
+          .list('pods', NAMESPACE)
+          .some((p) => (p['spec'] as { nodeName?: string }).nodeName === 'c') || undefined,
+    );
+    await useConfig((c) => {
+      c.manager.imageJob.successRatio = 0.5;
+    });
+    bed.sim.setMode('c', 'instant-success');
+    const status = (await bed.listDone('steady', 1, 20_000))['status'] as ListStatus;
+    // (1 succeeded + 2 skipped) / 4 = 0.75: enough for 0.5, not for the 1.0 the job started with
+    assert.deepEqual([status.success, status.failed, status.skipped], [1, 1, 2]);
+    assert.equal(status.conditions.find((c) => c.type === 'Succeeded')?.status, 'False');
   });
 
   test('a node that leaves the cluster mid-job fails at once instead of hanging', async () => {

@@ -3,6 +3,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 
 import { parse as parseYaml } from 'yaml';
 
+import { errorMessage } from '../../errors.js';
 import { ManagerOptionError } from '../errors.js';
 import { at, compact, list, str } from './read.js';
 
@@ -66,8 +67,17 @@ function refuseAuth(user: unknown, file: string): void {
  * client certificate. Exec plugins and auth providers are refused: the manager runs in a
  * pod with a service account; a kubeconfig is for tests and development.
  */
+function readKubeconfig(file: string): unknown {
+  try {
+    return parseYaml(readFileSync(file, 'utf8'));
+  } catch (err: unknown) {
+    const allowed = `a readable kubeconfig file (${errorMessage(err)})`;
+    throw new ManagerOptionError('kubeconfig', file, allowed);
+  }
+}
+
 export function kubeconfigConnection(file: string): ClusterConnection {
-  const doc: unknown = parseYaml(readFileSync(file, 'utf8'));
+  const doc = readKubeconfig(file);
   const base = dirname(file);
   const contextName = str(at(doc, 'current-context')) ?? '';
   const context = named(at(doc, 'contexts'), contextName, 'context');

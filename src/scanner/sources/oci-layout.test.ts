@@ -8,6 +8,7 @@ import fc from 'fast-check';
 
 import { buildInventory } from '../inventory.js';
 import { ImageSourceError } from './errors.js';
+import { MEDIA_DOCKER_LIST, MEDIA_DOCKER_MANIFEST } from './manifest.js';
 import { OciLayoutSource } from './oci-layout.js';
 import { parsePlatform } from './platform.js';
 import {
@@ -125,6 +126,31 @@ describe('OciLayoutSource: reading images', () => {
     );
     const source = await OciLayoutSource.open(dir);
     assert.throws(() => source.find(), { code: 'SOURCE_AMBIGUOUS', message: /a:1, b:1/ });
+  });
+});
+
+describe('OciLayoutSource: Docker media types', () => {
+  test('a Docker manifest list over a schema 2 manifest resolves like an OCI index', async () => {
+    const dockerManifest = JSON.parse(debian.manifest.bytes.toString()) as Record<string, unknown>;
+    dockerManifest['mediaType'] = MEDIA_DOCKER_MANIFEST;
+    const manifest = jsonBlob(MEDIA_DOCKER_MANIFEST, dockerManifest);
+    const list = jsonBlob(MEDIA_DOCKER_LIST, {
+      schemaVersion: 2,
+      mediaType: MEDIA_DOCKER_LIST,
+      manifests: [{ ...manifest.descriptor, platform: { os: 'linux', architecture: 'amd64' } }],
+    });
+    const dir = await layout([...debian.blobs, manifest, list], indexEntry(list));
+    const source = await OciLayoutSource.open(dir, { platform: amd64 });
+    const image = await source.resolve(source.find());
+    assert.equal(image.manifestDigest, manifest.descriptor.digest);
+    assert.equal(image.targetDigest, list.descriptor.digest);
+  });
+
+  test('a descriptor and document disagreeing on their kind are SOURCE_BAD_MANIFEST', async () => {
+    const manifest = { ...debian.manifest.descriptor, mediaType: MEDIA_DOCKER_LIST };
+    const dir = await layout(debian.blobs, [manifest]);
+    const source = await OciLayoutSource.open(dir);
+    await rejectsWith(source.resolve(source.find()), 'SOURCE_BAD_MANIFEST', /disagree/);
   });
 });
 
