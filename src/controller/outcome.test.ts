@@ -22,11 +22,11 @@ function pod(over: Partial<PodInfo>): PodInfo {
 
 describe('worker pod outcome', () => {
   test('a succeeded pod reports the images its worker removed', () => {
-    const message = JSON.stringify({ totals: { removed: 4, failed: 0 } });
+    const summary = { removed: 4, failed: 0 };
     const outcome = podOutcome(
       pod({
         phase: 'Succeeded',
-        containers: [{ name: 'remover', state: 'terminated', exitCode: 0, message }],
+        containers: [{ name: 'remover', state: 'terminated', exitCode: 0, summary }],
       }),
       T0,
       TIMEOUTS,

@@ -1,7 +1,7 @@
 import { formatDuration } from '../api/duration.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import type { ContainerInfo, PodInfo } from './kube/objects.js';
-import { parseWorkerSummary, type WorkerSummary } from './worker-report.js';
+import type { WorkerSummary } from './worker-report.js';
 
 /** Deadlines for worker pods, from the manager's options. */
 export interface PodTimeouts {
@@ -55,12 +55,8 @@ function failedPod(pod: PodInfo): PodOutcome {
 }
 
 function succeededPod(pod: PodInfo): PodOutcome {
-  const messages = pod.containers.map((c) => c.message).reverse();
-  for (const message of messages) {
-    const summary = parseWorkerSummary(message);
-    if (summary !== undefined) return { state: 'succeeded', summary };
-  }
-  return { state: 'succeeded' };
+  const summary = pod.containers.find((c) => c.summary !== undefined)?.summary;
+  return summary === undefined ? { state: 'succeeded' } : { state: 'succeeded', summary };
 }
 
 function pendingPod(pod: PodInfo, nowMs: number, timeouts: PodTimeouts): PodOutcome {

@@ -17,7 +17,12 @@ export type Outcome =
   | 'failed'
   | 'interrupted';
 
-export const KEPT_OUTCOMES: readonly Outcome[] = [
+/** Every outcome, in the order reports list them: what happened first, then why things stayed. */
+export const OUTCOME_ORDER: readonly Outcome[] = [
+  'removed',
+  'would-remove',
+  'failed',
+  'interrupted',
   'in-use',
   'pinned',
   'excluded',
@@ -25,8 +30,6 @@ export const KEPT_OUTCOMES: readonly Outcome[] = [
   'not-present',
   'ambiguous',
   'invalid',
-  'failed',
-  'interrupted',
 ];
 
 /** The exclusion rule that protected an image, and where it was written. */

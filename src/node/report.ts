@@ -1,18 +1,4 @@
-import type { Decision, RunReport } from './decision.js';
-
-const ORDER: readonly Decision['outcome'][] = [
-  'removed',
-  'would-remove',
-  'failed',
-  'in-use',
-  'pinned',
-  'excluded',
-  'shared-tags',
-  'not-present',
-  'ambiguous',
-  'invalid',
-  'interrupted',
-];
+import { OUTCOME_ORDER, type Decision, type RunReport } from './decision.js';
 
 /** The report as pretty JSON, for scripts and for the worker pod's log. */
 export function reportJson(report: RunReport): string {
@@ -22,7 +8,7 @@ export function reportJson(report: RunReport): string {
 /** The report as a table a person reads: one row per decision, then totals. */
 export function reportTable(report: RunReport): string {
   const rows = [...report.decisions]
-    .sort((a, b) => ORDER.indexOf(a.outcome) - ORDER.indexOf(b.outcome))
+    .sort((a, b) => OUTCOME_ORDER.indexOf(a.outcome) - OUTCOME_ORDER.indexOf(b.outcome))
     .map((d) => [
       d.outcome,
       imageLabel(d),

@@ -40,6 +40,8 @@ export interface BedOptions {
   readonly fakeNodes?: readonly SimNodeSpec[];
   /** Labels per real node, by index. */
   readonly realNodeLabels?: readonly Record<string, string>[];
+  /** Termination message of pods that fake nodes finish at once. */
+  readonly instantMessage?: string;
 }
 
 /**
@@ -128,6 +130,7 @@ export class Bed {
       nodes: [...real, ...(opts.fakeNodes ?? [])],
       workerCommand: WORKER_COMMAND,
       cwd: REPO,
+      ...(opts.instantMessage === undefined ? {} : { instantMessage: opts.instantMessage }),
     });
     return new Bed(emulator, nodes, sim);
   }

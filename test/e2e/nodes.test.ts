@@ -60,6 +60,7 @@ describe('nodes: filter, failures and timeouts', () => {
         { name: 'c' },
         { name: 'w', labels: { 'kubernetes.io/os': 'windows' } },
       ],
+      instantMessage: JSON.stringify({ totals: { images: 9, removed: 3, failed: 0 } }),
     });
     manager = await bed.startManager({
       configPath: join(dir, 'config.yaml'),
@@ -77,6 +78,8 @@ describe('nodes: filter, failures and timeouts', () => {
     const status = await run('filtered');
     assert.deepEqual([status.success, status.failed, status.skipped], [2, 0, 2]);
     assert.equal(bed.emulator.requestLog.count('pods', 'create'), 2);
+    const removed = await manager.metrics.imagesRemoved.get();
+    assert.equal(removed.values[0]?.value, 6, 'images removed, from the worker reports');
   });
 
   test('include mode runs only on nodes matching a selector or the filter label', async () => {

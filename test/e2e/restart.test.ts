@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
+import { LeadershipLostError } from '../../src/controller/index.js';
 import { Bed, configYaml, LEASE, NAMESPACE, testConfig, waitFor } from './bed.js';
 
 const JOBS = 'imagejobs.eraser.sh';
@@ -83,6 +84,15 @@ describe('manager restarts', () => {
     // The lease lasts a minute: only a released lease lets the standby lead this soon.
     await waitFor('standby to lead', 10_000, () => standby.isRunning() || undefined);
     await standby.stop();
+  });
+
+  test('a leader that cannot renew its lease stops instead of acting beside a new one', async () => {
+    const manager = await bed.startManager({ leaderElection: LEASE });
+    await waitFor('leader running', 10_000, () => manager.isRunning() || undefined);
+    bed.emulator.faults.add({ resource: 'leases.coordination.k8s.io', times: 10_000, status: 500 });
+    await assert.rejects(manager.done, LeadershipLostError);
+    assert.equal(manager.isRunning(), false);
+    bed.emulator.faults.clear();
   });
 
   test('deleting an ImageList mid-run stops its job, pods and ConfigMap', async () => {

@@ -1,6 +1,7 @@
 import type { Condition } from '../../api/condition.js';
 import type { ImageJobPhase } from '../../api/imagejob.js';
 import type { ImageListStatus } from '../../api/imagelist.js';
+import { parseWorkerSummary, type WorkerSummary } from '../worker-report.js';
 import { at, compact, list, num, rec, str, strMap, timeMs } from './read.js';
 
 /**
@@ -28,8 +29,10 @@ export interface ContainerInfo {
   readonly exitCode?: number;
   /** Waiting reason (ErrImagePull, …) or terminated reason (Completed, Error, OOMKilled). */
   readonly reason?: string;
-  /** Waiting message, or the termination message (at most 4 KiB, as the kubelet caps it). */
+  /** Waiting message, or the start of the termination message. */
   readonly message?: string;
+  /** The worker's report totals, when the termination message holds a report. */
+  readonly summary?: WorkerSummary;
 }
 
 export interface PodInfo {
@@ -89,7 +92,8 @@ export interface ConfigMapInfo {
   readonly binaryKeys: readonly string[];
 }
 
-const MESSAGE_LIMIT = 4096;
+/** Messages are kept for failure explanations; reports are parsed on arrival, not kept. */
+const MESSAGE_LIMIT = 512;
 
 interface Meta {
   name: string;
@@ -146,6 +150,7 @@ function toContainer(raw: unknown): ContainerInfo | undefined {
         exitCode: num(terminated['exitCode']),
         reason: str(terminated['reason']),
         message: clip(str(terminated['message'])),
+        summary: parseWorkerSummary(str(terminated['message'])),
       }),
     };
   }
