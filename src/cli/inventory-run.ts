@@ -2,7 +2,7 @@ import pLimit from 'p-limit';
 
 import { EraserError, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { buildInventory, type LayerReader } from '../scanner/inventory.js';
+import { buildInventory, type InventoryOptions } from '../scanner/inventory.js';
 import type { ResolvedImage } from '../scanner/sources/index.js';
 import type { Inventory } from '../scanner/types.js';
 import type { InventoryTarget, SourceDescription } from './inventory-targets.js';
@@ -49,7 +49,8 @@ export interface RunOptions {
   readonly clock: () => Date;
   readonly logger: Logger;
   readonly signal: AbortSignal;
-  readonly readLayer?: LayerReader;
+  /** Builds one inventory: buildInventory by default, a cache's drop-in for it with --cache-dir. */
+  readonly build?: (image: ResolvedImage, options: InventoryOptions) => Promise<Inventory>;
   /** Called after each image, done or failed (drives the progress bar). */
   readonly onImage?: (result: ImageResult) => void;
 }
@@ -82,11 +83,11 @@ async function inventoryOne(target: InventoryTarget, options: RunOptions): Promi
   }
   try {
     const resolved = await target.resolve();
-    const inventory = await buildInventory(resolved, {
+    const build = options.build ?? buildInventory;
+    const inventory = await build(resolved, {
       clock: options.clock,
       logger: options.logger,
       signal: options.signal,
-      ...(options.readLayer === undefined ? {} : { readLayer: options.readLayer }),
     });
     // buildInventory logs the outcome line of a success itself.
     return { status: 'inventoried', image: target.name, facts: factsOf(resolved), inventory };

@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseDuration } from '../api/duration.js';
 import { EraserError, errorMessage } from '../errors.js';
 import { createLogger, isLogLevel } from '../logger.js';
-import type { WorkerOptions } from '../controller/index.js';
+import type { RunManagerOptions, WorkerOptions } from '../controller/index.js';
 import { ExitCode } from './exit-codes.js';
 
 export interface ManagerFlags {
@@ -128,20 +128,8 @@ export async function manage(flags: ManagerFlags): Promise<number> {
     // Loaded here so that `eraser run` in worker pods never loads the Kubernetes client.
     const { loadKubeConfig, runManager } = await import('../controller/index.js');
     await runManager({
+      ...managerOptions(flags),
       connection: loadKubeConfig(flags.kubeconfig),
-      namespace: flags.namespace,
-      ...(flags.config === undefined ? {} : { configPath: flags.config }),
-      healthAddress: flags.healthAddr,
-      metricsAddress: flags.metricsAddr,
-      leaderElection: flags.leaderElect === true && {
-        leaseName: flags.leaseName,
-        leaseDurationMs: flags.leaseDuration,
-        renewDeadlineMs: flags.renewDeadline,
-        retryPeriodMs: flags.retryPeriod,
-      },
-      worker: workerOptions(flags),
-      podStartTimeoutMs: flags.podStartTimeout,
-      podRunTimeoutMs: flags.podRunTimeout,
       logger: log,
       signal: stop.signal,
     });
@@ -157,6 +145,25 @@ export async function manage(flags: ManagerFlags): Promise<number> {
     process.off('SIGINT', onSignal);
     log.flush();
   }
+}
+
+/** The flags as manager options (all but the connection, logger and signal). */
+function managerOptions(flags: ManagerFlags): Omit<RunManagerOptions, 'connection'> {
+  return {
+    namespace: flags.namespace,
+    ...(flags.config === undefined ? {} : { configPath: flags.config }),
+    healthAddress: flags.healthAddr,
+    metricsAddress: flags.metricsAddr,
+    leaderElection: flags.leaderElect === true && {
+      leaseName: flags.leaseName,
+      leaseDurationMs: flags.leaseDuration,
+      renewDeadlineMs: flags.renewDeadline,
+      retryPeriodMs: flags.retryPeriod,
+    },
+    worker: workerOptions(flags),
+    podStartTimeoutMs: flags.podStartTimeout,
+    podRunTimeoutMs: flags.podRunTimeout,
+  };
 }
 
 function workerOptions(flags: ManagerFlags): WorkerOptions {

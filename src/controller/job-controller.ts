@@ -198,7 +198,12 @@ export class JobController {
       const failure = tally.failures.get(pod.nodeName ?? '');
       this.ctx.log.warn({ pod: pod.name, node: pod.nodeName, ...failure }, 'worker pod given up');
     }
-    await Promise.all(pods.map((p) => this.ctx.api.deletePod(p.namespace, p.name, p.uid)));
+    await Promise.all(
+      pods.map((p) => {
+        const nodeGone = tally.failures.get(p.nodeName ?? '')?.reason === 'NodeGone';
+        return this.ctx.api.deletePod(p.namespace, p.name, p.uid, nodeGone ? 0 : undefined);
+      }),
+    );
   }
 
   /** Creates missing pods in the background, a bounded number at a time. */

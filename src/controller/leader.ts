@@ -138,6 +138,11 @@ export class LeaderElector {
     }
   }
 
+  /** A hung lease call must not outlast the renew deadline, or a lost lease goes unseen. */
+  private callTimeoutMs(): number {
+    return Math.max(500, Math.floor(this.options.renewDeadlineMs / 2));
+  }
+
   private jittered(): number {
     return Math.round(this.options.retryPeriodMs * (1 + Math.random() * 0.2));
   }
@@ -158,7 +163,7 @@ export class LeaderElector {
 
   private read(): Promise<LeaseJson | undefined> {
     const path = leasePath(this.options.namespace, this.options.leaseName);
-    return this.client.request('GET', path).then(
+    return this.client.request('GET', path, { timeoutMs: this.callTimeoutMs() }).then(
       (lease) => lease as LeaseJson,
       (err: unknown) => {
         if (isNotFound(err)) return undefined;
@@ -170,7 +175,7 @@ export class LeaderElector {
   /** Replaces the lease; its resourceVersion makes a concurrent change fail with 409. */
   private async replace(lease: LeaseJson): Promise<void> {
     const path = leasePath(this.options.namespace, this.options.leaseName);
-    await this.client.request('PUT', path, { body: lease });
+    await this.client.request('PUT', path, { body: lease, timeoutMs: this.callTimeoutMs() });
   }
 
   private async tryAcquireOrRenew(): Promise<boolean> {
@@ -201,7 +206,8 @@ export class LeaderElector {
       metadata: { name: leaseName, namespace },
       spec: this.spec(0, microTime()),
     };
-    await this.client.request('POST', leasePath(namespace), { body });
+    const timeoutMs = this.callTimeoutMs();
+    await this.client.request('POST', leasePath(namespace), { body, timeoutMs });
     return true;
   }
 

@@ -254,7 +254,9 @@ class Manager implements ManagerHandle {
     return {
       healthy: () => ({ ok: !this.stopping, detail: this.stopping ? 'stopping' : 'running' }),
       ready: () => {
-        if (this.controllers.running) return { ok: true, detail: 'leading, caches synced' };
+        if (this.controllers.running && this.controllers.cache.synced) {
+          return { ok: true, detail: 'leading, caches synced' };
+        }
         if (this.elector !== undefined && !this.elector.isLeader)
           return { ok: true, detail: 'standby' };
         return { ok: false, detail: 'starting' };

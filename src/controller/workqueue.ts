@@ -82,10 +82,6 @@ export class WorkQueue {
     this.timers.set(key, { at, timer });
   }
 
-  get depth(): number {
-    return this.queue.length;
-  }
-
   private pump(): void {
     const limit = this.options.concurrency ?? 1;
     while (!this.stopped && this.running.size < limit && this.queue.length > 0) {

@@ -1,7 +1,8 @@
 /**
- * The layer cache's folder: entry files written atomically, read with a size check first, and
- * evicted least recently used first when the folder passes its bound. Several processes may
- * share the folder: renames are atomic, and a file another process removed is simply gone.
+ * The cache's folder: entry files (layer reads, digest index records, finished inventories)
+ * written atomically, read with a size check first, and evicted least recently used first when
+ * the folder passes its bound. Several processes may share the folder: renames are atomic, and
+ * a file another process removed is simply gone.
  */
 import { randomBytes } from 'node:crypto';
 import {
@@ -21,7 +22,7 @@ import { CacheFormatError } from './cache-format.js';
 /** A temporary file this old was left by a process that died while writing it. */
 const STALE_TEMP_MS = 60 * 60 * 1000;
 /** Names of entry files; anything else in the folder is neither counted nor evicted. */
-const ENTRY_NAME = /^[0-9a-f]{64}\.(layer|idx)$/;
+const ENTRY_NAME = /^[0-9a-f]{64}\.(layer|idx|inv)$/;
 /**
  * The folder is listed afresh after this fraction of the bound was written, so that entries
  * other processes added are counted before the folder grows far past the bound.
@@ -54,6 +55,30 @@ export class CacheFolder {
   usage(suffix: string): { bytes: number; entries: number } {
     const entries = [...this.table.keys()].filter((name) => name.endsWith(suffix)).length;
     return { bytes: this.tableBytes, entries };
+  }
+
+  /**
+   * Reads and decodes one entry file, marking it used. A missing file is a miss; an invalid one
+   * (`decode` throws CacheFormatError) is deleted and is a miss; an unreadable one is a miss
+   * left in place.
+   */
+  async load<T>(name: string, decode: (file: Buffer) => T): Promise<T | undefined> {
+    const { log } = this.setup;
+    try {
+      const file = await this.read(name);
+      if (file === undefined) return undefined;
+      const value = decode(file);
+      await this.touch(name, file.length);
+      return value;
+    } catch (err: unknown) {
+      if (err instanceof CacheFormatError) {
+        log.warn({ err, entry: name }, 'cache entry invalid; deleted, read as a miss');
+        await this.remove(name);
+      } else {
+        log.warn({ err, entry: name }, 'cache entry unreadable; read as a miss');
+      }
+      return undefined;
+    }
   }
 
   /**
@@ -173,7 +198,7 @@ export class CacheFolder {
       evicted += 1;
     }
     const freed = before - this.tableBytes;
-    log.info({ evicted, freed, bytes: this.tableBytes, maxBytes }, 'layer cache evicted LRU');
+    log.info({ evicted, freed, bytes: this.tableBytes, maxBytes }, 'cache evicted LRU');
   }
 
   private async removeIfStale(name: string): Promise<void> {

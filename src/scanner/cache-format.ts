@@ -1,8 +1,9 @@
 /**
- * On-disk form of layer cache entries. A file is a fixed header (magic, format version, kind,
- * payload length, sha256 of the payload) followed by a length-prefixed binary payload. Decoding
- * checks everything before trusting anything, and never allocates from a declared length: the
- * payload is sliced out of the file already in memory.
+ * On-disk form of cache entries (layer reads, the digest index, finished inventories). A file
+ * is a fixed header (magic, format version, kind, payload length, sha256 of the payload)
+ * followed by a length-prefixed binary payload. Decoding checks everything before trusting
+ * anything, and never allocates from a declared length: the payload is sliced out of the file
+ * already in memory.
  */
 import { createHash } from 'node:crypto';
 import { EraserError } from '../errors.js';
@@ -13,6 +14,7 @@ import type { ScanWarning } from './types.js';
 /**
  * Version of the entry format and of what a layer read keeps. Bump it when either changes (the
  * serialisation, the collector, an analyser's `wants`): older entries then read as foreign.
+ * What analysers report from the same files is versioned apart (INVENTORY_RESULTS_VERSION).
  */
 export const CACHE_FORMAT = 1;
 
@@ -20,8 +22,8 @@ const MAGIC = Buffer.from('ERASERLC', 'latin1');
 /** Magic, version (u32), kind (u32), payload length (u64), payload sha256. */
 export const HEADER_BYTES = MAGIC.length + 4 + 4 + 8 + 32;
 
-export type EntryKind = 'layer' | 'index';
-const KIND_CODES: Readonly<Record<EntryKind, number>> = { layer: 1, index: 2 };
+export type EntryKind = 'layer' | 'index' | 'inventory';
+const KIND_CODES: Readonly<Record<EntryKind, number>> = { layer: 1, index: 2, inventory: 3 };
 
 const COMPRESSIONS: readonly Compression[] = ['none', 'gzip', 'zstd'];
 const HAS_LAYER = 1;
@@ -164,7 +166,7 @@ export function decodeIndexPayload(payload: Buffer): IndexRecord {
   return { digest, diffId, compression };
 }
 
-function writeWarning(out: PayloadWriter, warning: ScanWarning): void {
+export function writeWarning(out: PayloadWriter, warning: ScanWarning): void {
   const flags =
     (warning.layer === undefined ? 0 : HAS_LAYER) | (warning.path === undefined ? 0 : HAS_PATH);
   out.u8(flags);
@@ -174,7 +176,7 @@ function writeWarning(out: PayloadWriter, warning: ScanWarning): void {
   if (warning.path !== undefined) out.string(warning.path);
 }
 
-function readWarning(input: PayloadReader): ScanWarning {
+export function readWarning(input: PayloadReader): ScanWarning {
   const flags = input.u8();
   if (flags > (HAS_LAYER | HAS_PATH)) {
     throw new CacheFormatError('malformed', `warning flags ${flags} unknown`);
@@ -214,7 +216,7 @@ function readMap<T>(input: PayloadReader, minItemBytes: number, value: () => T):
 }
 
 /** Small fields are gathered into shared blocks; large byte fields become chunks of their own. */
-class PayloadWriter {
+export class PayloadWriter {
   private static readonly BLOCK = 64 * 1024;
   private static readonly OWN_CHUNK = 4096;
   private readonly chunks: Buffer[] = [];
@@ -274,7 +276,7 @@ class PayloadWriter {
 }
 
 /** Reads fields with a bounds check before each; lengths never exceed what is left. */
-class PayloadReader {
+export class PayloadReader {
   private offset = 0;
 
   constructor(private readonly data: Buffer) {}

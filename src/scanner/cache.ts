@@ -1,6 +1,8 @@
 /**
  * Layer cache: what a layer read kept, persisted per layer so that images sharing base layers
- * are read once, across runs and across processes sharing the folder.
+ * are read once, across runs and across processes sharing the folder. The same folder holds
+ * each image's finished inventory too (cache-inventory.ts), so that an image seen before is
+ * answered without reading a layer or running an analyser.
  *
  * Entries are keyed by the layer's diff ID (its uncompressed digest, the same whatever the
  * compression) plus a variant: the analyser set and the limits the read ran under. Layers read
@@ -22,6 +24,12 @@ import { silentLogger, type Logger } from '../logger.js';
 import { DEFAULT_ANALYZERS, type Analyzer } from './analyzers/index.js';
 import { CacheFolder } from './cache-folder.js';
 import {
+  InventoryEntries,
+  inventoryKey,
+  type CachedImage,
+  type InventoryEntryStats,
+} from './cache-inventory.js';
+import {
   CacheFormatError,
   CACHE_FORMAT,
   decodeEntry,
@@ -33,15 +41,22 @@ import {
   type IndexRecord,
 } from './cache-format.js';
 import { ScanError } from './errors.js';
-import type { LayerReader } from './inventory.js';
+import {
+  buildInventory,
+  inventoryLogger,
+  logInventory,
+  type InventoryOptions,
+  type LayerReader,
+} from './inventory.js';
 import { sniffCompression, type Compression } from './layers/decompress.js';
 import type { LayerContent } from './layers/layer-content.js';
 import { readLayer as streamLayer, type ReadLayerOptions } from './layers/read-layer.js';
-import type { ScanLimits } from './limits.js';
+import { resolveLimits, type ScanLimits } from './limits.js';
 import { OS_RELEASE_PATHS } from './os/os-release.js';
-import type { LayerSource } from './types.js';
+import type { Inventory, LayerSource } from './types.js';
 
 export { CACHE_FORMAT } from './cache-format.js';
+export { INVENTORY_RESULTS_VERSION, type CachedImage } from './cache-inventory.js';
 
 const DEFAULT_MAX_BYTES = 512 * 1024 ** 2;
 
@@ -69,11 +84,19 @@ export interface LayerCacheStats {
   readonly bytes: number;
   /** Layer entries in the folder, as last seen. */
   readonly entries: number;
+  /** Whole images answered from (or added to) the cache by buildInventory. */
+  readonly images: InventoryEntryStats;
 }
 
 export interface LayerCache {
   /** Drop-in for InventoryOptions.readLayer: answers from the cache, or reads and stores. */
   readonly readLayer: LayerReader;
+  /**
+   * Drop-in for buildInventory: answers the image from its cached inventory (EOL judged at
+   * `options.clock`), or builds it reading layers through `readLayer` (in place of any
+   * `options.readLayer`) and stores it. The result equals what buildInventory returns.
+   */
+  readonly buildInventory: (image: CachedImage, options: InventoryOptions) => Promise<Inventory>;
   stats(): LayerCacheStats;
   /** Waits for reads and writes in progress; later reads are refused. */
   close(): Promise<void>;
@@ -117,7 +140,8 @@ export async function openLayerCache(options: LayerCacheOptions): Promise<LayerC
   const folder = new CacheFolder({ dir, maxBytes, log, clock });
   await folder.rescanAndEvict();
   const variantBase = analyzerSetVersion(options.analyzers ?? DEFAULT_ANALYZERS);
-  return new DiskLayerCache({ dir, folder, log, variantBase, maxBytes });
+  const inventories = new InventoryEntries(folder, log, maxBytes);
+  return new DiskLayerCache({ dir, folder, log, variantBase, maxBytes, inventories });
 }
 
 async function prepareDir(dir: string): Promise<void> {
@@ -140,6 +164,15 @@ function analyzerSetVersion(analyzers: readonly Analyzer[]): string {
     .map((analyzer): [string, string] => [analyzer.name, analyzer.wants.toString()])
     .sort(([a], [b]) => (a < b ? -1 : 1));
   return sha256Hex(JSON.stringify({ format: CACHE_FORMAT, os: OS_RELEASE_PATHS, set }));
+}
+
+/**
+ * Identifies what the analysers report: what they keep plus the source text of `analyze`,
+ * which catches changes made there; deeper ones must bump INVENTORY_RESULTS_VERSION.
+ */
+function analyzerResultsVersion(analyzers: readonly Analyzer[]): string {
+  const code = analyzers.map((analyzer) => [analyzer.name, analyzer.analyze.toString()]);
+  return sha256Hex(JSON.stringify([analyzerSetVersion(analyzers), code]));
 }
 
 /**
@@ -173,6 +206,7 @@ interface CacheSetup {
   readonly log: Logger;
   readonly variantBase: string;
   readonly maxBytes: number;
+  readonly inventories: InventoryEntries;
 }
 
 class DiskLayerCache implements LayerCache {
@@ -183,22 +217,18 @@ class DiskLayerCache implements LayerCache {
   private readonly inflight = new Map<string, Promise<LayerContent>>();
   private readonly running = new Set<Promise<unknown>>();
 
-  constructor(private readonly setup: CacheSetup) {}
+  readonly readLayer: LayerReader;
 
-  readonly readLayer: LayerReader = (layer, options) => {
-    if (this.closed) {
-      const message = `layer cache ${this.setup.dir} is closed; layer ${layer.digest} not read`;
-      return Promise.reject(new LayerCacheError('CACHE_CLOSED', message, this.setup.dir));
-    }
-    const task = this.read(layer, options);
-    this.running.add(task);
-    const forget = (): void => void this.running.delete(task);
-    void task.then(forget, forget);
-    return task;
-  };
+  constructor(private readonly setup: CacheSetup) {
+    this.readLayer = this.layerReader(setup.variantBase);
+  }
+
+  readonly buildInventory = (image: CachedImage, options: InventoryOptions): Promise<Inventory> =>
+    this.track(`image ${image.name}`, () => this.inventory(image, options));
 
   stats(): LayerCacheStats {
-    return { hits: this.hits, misses: this.misses, ...this.setup.folder.usage('.layer') };
+    const layers = { hits: this.hits, misses: this.misses, ...this.setup.folder.usage('.layer') };
+    return { ...layers, images: this.setup.inventories.stats() };
   }
 
   async close(): Promise<void> {
@@ -206,9 +236,51 @@ class DiskLayerCache implements LayerCache {
     await Promise.allSettled([...this.running]);
   }
 
-  private async read(layer: LayerSource, options: ReadLayerOptions): Promise<LayerContent> {
+  /** Runs a task that close() waits for; refused once the cache is closed. */
+  private track<T>(what: string, run: () => Promise<T>): Promise<T> {
+    if (this.closed) {
+      const message = `layer cache ${this.setup.dir} is closed; ${what} not read`;
+      return Promise.reject(new LayerCacheError('CACHE_CLOSED', message, this.setup.dir));
+    }
+    const task = run();
+    this.running.add(task);
+    const forget = (): void => void this.running.delete(task);
+    void task.then(forget, forget);
+    return task;
+  }
+
+  /** Reads layers for the analyser set `variantBase` identifies. */
+  private layerReader(variantBase: string): LayerReader {
+    return (layer, options) =>
+      this.track(`layer ${layer.digest}`, () => this.read(layer, options, variantBase));
+  }
+
+  private async inventory(image: CachedImage, options: InventoryOptions): Promise<Inventory> {
+    throwIfImageAborted(image, options.signal);
+    const analyzers = options.analyzers ?? DEFAULT_ANALYZERS;
+    const limits = resolveLimits(options.limits);
+    const key = inventoryKey(image, analyzerResultsVersion(analyzers), limits);
+    const { inventories } = this.setup;
+
+    const cached = await inventories.lookup(key, image.name, options.clock());
+    if (cached !== undefined) {
+      logInventory(inventoryLogger(image, options), cached, { cached: true });
+      return cached;
+    }
+    // Layers are read for the analysers this build runs, whatever set the cache was opened for.
+    const readLayer = this.layerReader(analyzerSetVersion(analyzers));
+    const inventory = await buildInventory(image, { ...options, readLayer });
+    await inventories.store(key, inventory);
+    return inventory;
+  }
+
+  private async read(
+    layer: LayerSource,
+    options: ReadLayerOptions,
+    variantBase: string,
+  ): Promise<LayerContent> {
     throwIfAborted(layer, options);
-    const variant = variantOf(this.setup.variantBase, options.limits);
+    const variant = variantOf(variantBase, options.limits);
     const diffId = options.expectedDiffId ?? (await this.indexRecord(layer.digest))?.diffId;
     const flightKey = `${variant}/${diffId ?? layer.digest}`;
 
@@ -253,7 +325,7 @@ class DiskLayerCache implements LayerCache {
   }
 
   private async lookup(variant: string, diffId: string): Promise<LayerContent | undefined> {
-    return this.load(layerEntryName(variant, diffId), (file) => {
+    return this.setup.folder.load(layerEntryName(variant, diffId), (file) => {
       const { key, content } = decodeLayerPayload(decodeEntry('layer', file));
       if (key !== variant || content.diffId !== diffId) {
         throw new CacheFormatError('foreign', `entry holds ${content.diffId}, not ${diffId}`);
@@ -263,36 +335,13 @@ class DiskLayerCache implements LayerCache {
   }
 
   private async indexRecord(digest: string): Promise<IndexRecord | undefined> {
-    return this.load(indexEntryName(digest), (file) => {
+    return this.setup.folder.load(indexEntryName(digest), (file) => {
       const record = decodeIndexPayload(decodeEntry('index', file));
       if (record.digest !== digest) {
         throw new CacheFormatError('foreign', `index entry is for ${record.digest}`);
       }
       return record;
     });
-  }
-
-  /**
-   * Reads and decodes one entry file, marking it used. A missing file is a miss; an invalid one
-   * is deleted and is a miss; an unreadable one is a miss left in place.
-   */
-  private async load<T>(name: string, decode: (file: Buffer) => T): Promise<T | undefined> {
-    const { folder, log } = this.setup;
-    try {
-      const file = await folder.read(name);
-      if (file === undefined) return undefined;
-      const value = decode(file);
-      await folder.touch(name, file.length);
-      return value;
-    } catch (err: unknown) {
-      if (err instanceof CacheFormatError) {
-        log.warn({ err, entry: name }, 'cache entry invalid; deleted, read as a miss');
-        await folder.remove(name);
-      } else {
-        log.warn({ err, entry: name }, 'cache entry unreadable; read as a miss');
-      }
-      return undefined;
-    }
   }
 
   /**
@@ -335,6 +384,12 @@ class DiskLayerCache implements LayerCache {
       log.warn({ err }, 'layer not cached: writing the entry failed');
     }
   }
+}
+
+function throwIfImageAborted(image: CachedImage, signal: AbortSignal | undefined): void {
+  if (signal?.aborted !== true) return;
+  const message = `inventory of image ${image.name} was aborted`;
+  throw new ScanError('SCAN_ABORTED', message, { image: image.name }, { cause: signal.reason });
 }
 
 function throwIfAborted(layer: LayerSource, options: ReadLayerOptions): void {

@@ -36,7 +36,7 @@ export async function buildInventory(
 ): Promise<Inventory> {
   const limits = resolveLimits(options.limits);
   const analyzers = options.analyzers ?? DEFAULT_ANALYZERS;
-  const log = (options.logger ?? silentLogger()).child({ component: 'scanner', image: image.name });
+  const log = inventoryLogger(image, options);
 
   const contents = await readLayers(image, analyzers, limits, options, log);
   const fs = mergeLayers(contents, limits.maxSymlinkHops);
@@ -49,14 +49,59 @@ export async function buildInventory(
   const context = analyzerContext(image.name, fs, os, limits, warn);
   const packages = analyzers.flatMap((analyzer) => runAnalyzer(analyzer, context));
 
-  for (const warning of warnings) log.warn({ warning }, 'inventory incomplete');
-  log.info({ os: os?.family, packages: packages.length, warnings: warnings.length }, 'inventoried');
-  return {
+  const inventory: Inventory = {
     image: image.name,
     ...(os === undefined ? {} : { os }),
-    packages,
+    packages: packages.map(canonicalPackage),
     layers: contents.map((c) => ({ digest: c.digest, diffId: c.diffId, files: c.files.size })),
-    warnings,
+    warnings: warnings.map(canonicalWarning),
+  };
+  logInventory(log, inventory);
+  return inventory;
+}
+
+/** The logger of one image's inventory. */
+export function inventoryLogger(image: ImageSource, options: InventoryOptions): Logger {
+  return (options.logger ?? silentLogger()).child({ component: 'scanner', image: image.name });
+}
+
+/** The outcome line of one image (and a line per warning), however the inventory was made. */
+export function logInventory(
+  log: Logger,
+  inventory: Inventory,
+  fields: Record<string, unknown> = {},
+): void {
+  const { os, packages, warnings } = inventory;
+  for (const warning of warnings) log.warn({ warning }, 'inventory incomplete');
+  const counts = { packages: packages.length, warnings: warnings.length };
+  log.info({ os: os?.family, ...counts, ...fields }, 'inventoried');
+}
+
+/**
+ * A package with its fields in one order, whichever analyser made it: JSON reports then read
+ * the same across ecosystems, and an inventory answered from the cache is byte-for-byte equal.
+ */
+export function canonicalPackage(p: Package): Package {
+  return {
+    name: p.name,
+    version: p.version,
+    ...(p.sourceName === undefined ? {} : { sourceName: p.sourceName }),
+    ...(p.sourceVersion === undefined ? {} : { sourceVersion: p.sourceVersion }),
+    ...(p.arch === undefined ? {} : { arch: p.arch }),
+    ecosystem: p.ecosystem,
+    purl: p.purl,
+    layerDigest: p.layerDigest,
+    path: p.path,
+  };
+}
+
+/** A warning with its fields in one order, for the same reasons as canonicalPackage. */
+export function canonicalWarning(w: ScanWarning): ScanWarning {
+  return {
+    code: w.code,
+    message: w.message,
+    ...(w.layer === undefined ? {} : { layer: w.layer }),
+    ...(w.path === undefined ? {} : { path: w.path }),
   };
 }
 

@@ -234,13 +234,6 @@ export class Bed {
     });
   }
 
-  count(resource: string): number {
-    return this.emulator.store.list(
-      resource,
-      resource === 'imagejobs.eraser.sh' ? undefined : NAMESPACE,
-    ).length;
-  }
-
   async stop(): Promise<void> {
     for (const child of this.children) if (child.exitCode === null) child.kill('SIGKILL');
     await Promise.all(this.managers.map((m) => m.stop()));

@@ -86,7 +86,7 @@ describe('manager restarts', () => {
     await standby.stop();
   });
 
-  test('a leader that cannot renew its lease stops instead of acting beside a new one', async () => {
+  test('a leader that cannot renew its lease stops rather than act beside a new one', async () => {
     const manager = await bed.startManager({ leaderElection: LEASE });
     await waitFor('leader running', 10_000, () => manager.isRunning() || undefined);
     bed.emulator.faults.add({ resource: 'leases.coordination.k8s.io', times: 10_000, status: 500 });

@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { readFile } from 'node:fs/promises';
 
 import type { Termination } from './status.js';
@@ -52,6 +53,29 @@ export interface RunningContainer {
   kill(): void;
 }
 
+/** The output a container wrote: each stream, and both interleaved (the "log"). */
+class Output {
+  stdout = '';
+  stderr = '';
+  combined = '';
+
+  follow(child: ChildProcessByStdio<null, Readable, Readable>): void {
+    child.stdout.on('data', (chunk: Buffer) => {
+      this.stdout = append(this.stdout, chunk);
+      this.combined = append(this.combined, chunk);
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      this.stderr = append(this.stderr, chunk);
+      this.combined = append(this.combined, chunk);
+    });
+  }
+}
+
+function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code;
+  return signal === 'SIGKILL' ? 137 : 143;
+}
+
 /** Runs one container's process to completion, like the kubelet would. */
 export function runContainer(run: ContainerRun): RunningContainer {
   const [command = '', ...args] = run.argv;
@@ -60,42 +84,37 @@ export function runContainer(run: ContainerRun): RunningContainer {
     env: run.env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  let combined = '';
+  const output = new Output();
+  output.follow(child);
   let deadlineExceeded = false;
-  child.stdout.on(
-    'data',
-    (c: Buffer) => ((stdout = append(stdout, c)), (combined = append(combined, c))),
+  const timer = setTimeout(
+    () => {
+      deadlineExceeded = true;
+      child.kill('SIGKILL');
+    },
+    run.deadlineMs ?? 2 ** 31 - 1,
   );
-  child.stderr.on(
-    'data',
-    (c: Buffer) => ((stderr = append(stderr, c)), (combined = append(combined, c))),
-  );
-  const timer =
-    run.deadlineMs === undefined
-      ? undefined
-      : setTimeout(() => {
-          deadlineExceeded = true;
-          child.kill('SIGKILL');
-        }, run.deadlineMs);
   const result = new Promise<ContainerResult>((resolve) => {
     child.on('error', (err) => {
-      stderr += String(err);
+      output.stderr += String(err);
     });
     child.on('close', (code, signal) => {
-      if (timer !== undefined) clearTimeout(timer);
-      const exitCode = code ?? (signal === null ? 128 : 128 + (signal === 'SIGKILL' ? 9 : 15));
-      void terminationMessage(run, exitCode, combined).then((message) => {
-        resolve({ exitCode, message, stdout, stderr, deadlineExceeded });
+      clearTimeout(timer);
+      const exitCode = exitCodeOf(code, signal);
+      void terminationMessage(run, exitCode, output.combined).then((message) => {
+        resolve({
+          exitCode,
+          message,
+          stdout: output.stdout,
+          stderr: output.stderr,
+          deadlineExceeded,
+        });
       });
     });
   });
-  return {
-    result,
-    kill: () => {
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 2000).unref();
-    },
+  const kill = (): void => {
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 2000).unref();
   };
+  return { result, kill };
 }

@@ -188,23 +188,45 @@ describe('eraser inventory on a containerd node', () => {
     assert.deepEqual(parseReport(onTty.stdout).totals, parseReport(piped.stdout).totals);
   });
 
-  test('a cache folder answers a second run without reading layers again', async () => {
+  test('a cache folder answers a second run with the same report, reading no layer', async () => {
     await node.seedImage(appImage('cli-cache', ['example.test/cli/cache:1']));
     const cacheDir = join(dir, 'cache');
-    const args = ['-r', node.endpoint, '--cache-dir', cacheDir, '--log-level', 'info'];
+    const args = [
+      '-r',
+      node.endpoint,
+      '--cache-dir',
+      cacheDir,
+      '--log-level',
+      'info',
+      '-o',
+      'json',
+    ];
 
     const cold = await runInventory([...args, 'example.test/cli/cache:1']);
-    const warm = await runInventory([...args, '-o', 'json', 'example.test/cli/cache:1']);
+    const warm = await runInventory([...args, 'example.test/cli/cache:1']);
 
-    const stats = (logs: string): { hits: number; misses: number } => {
-      const line = logs.split('\n').find((l) => l.includes('"msg":"inventory finished"'));
-      return (JSON.parse(line ?? '{}') as { cache: { hits: number; misses: number } }).cache;
-    };
-    assert.deepEqual(stats(cold.logs), { ...stats(cold.logs), hits: 0, misses: 2 });
-    assert.deepEqual(stats(warm.logs), { ...stats(warm.logs), hits: 2, misses: 0 });
+    assert.equal(warm.code, 0, warm.stderr);
+    assert.equal(warm.stdout, cold.stdout);
+    assert.deepEqual(cacheStats(cold.logs), { layers: [0, 2], images: [0, 1] });
+    assert.deepEqual(cacheStats(warm.logs), { layers: [0, 0], images: [1, 0] });
     assert.deepEqual(purls(parseReport(warm.stdout).images[0]), APP_PURLS);
   });
 });
+
+interface CacheLine {
+  readonly cache: {
+    readonly hits: number;
+    readonly misses: number;
+    readonly images: { readonly hits: number; readonly misses: number };
+  };
+}
+
+/** Layer and image [hits, misses] from the run's outcome log line. */
+function cacheStats(logs: string): { layers: number[]; images: number[] } {
+  const line = logs.split('\n').find((l) => l.includes('"msg":"inventory finished"'));
+  const { cache } = JSON.parse(line ?? '{}') as CacheLine;
+  return { layers: [cache.hits, cache.misses], images: [cache.images.hits, cache.images.misses] };
+}
 
 describe('eraser inventory from files', () => {
   let layoutDir: string;
@@ -232,6 +254,19 @@ describe('eraser inventory from files', () => {
       assert.deepEqual(report.source, { kind: 'oci-layout', path: layoutDir });
       assert.deepEqual(purls(report.images[0]), APP_PURLS);
     }
+  });
+
+  test('a cached OCI layout run prints the report an uncached run prints', async () => {
+    const args = ['--oci-layout', layoutDir, '-o', 'json', 'files-1'];
+    const cached = [...args, '--cache-dir', join(dir, 'layout-cache'), '--log-level', 'info'];
+
+    const plain = await runInventory(args);
+    const cold = await runInventory(cached);
+    const warm = await runInventory(cached);
+
+    assert.equal(cold.stdout, plain.stdout);
+    assert.equal(warm.stdout, plain.stdout);
+    assert.deepEqual(cacheStats(warm.logs).images, [1, 0]);
   });
 
   test('a docker archive written by skopeo reads by its tag', async () => {

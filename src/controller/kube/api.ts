@@ -131,13 +131,17 @@ export class KubeApi {
     return this.create('create pod', core(namespace, 'pods'), body);
   }
 
-  /** Deletes a pod if it is still the one we mean (uid precondition); gone already is fine. */
-  async deletePod(namespace: string, name: string, uid: string): Promise<void> {
+  /**
+   * Deletes a pod if it is still the one we mean (uid precondition); gone already is fine.
+   * `graceSeconds: 0` forces it, for pods whose node is gone and whose kubelet will never
+   * confirm; otherwise the kubelet stops the container within the pod's grace period.
+   */
+  async deletePod(namespace: string, name: string, uid: string, graceSeconds?: number) {
     const body: Plain<V1DeleteOptions> = {
       apiVersion: 'v1',
       kind: 'DeleteOptions',
       preconditions: { uid },
-      gracePeriodSeconds: 0,
+      ...(graceSeconds === undefined ? {} : { gracePeriodSeconds: graceSeconds }),
     };
     await tolerateMissing(this.call('delete pod', 'DELETE', core(namespace, 'pods', name), body));
   }

@@ -13,6 +13,8 @@ export interface RequestOptions {
   readonly body?: unknown;
   /** Defaults to application/json; patches name their flavour. */
   readonly contentType?: string;
+  /** How long to wait for the answer; 30 s by default. */
+  readonly timeoutMs?: number;
 }
 
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -100,7 +102,7 @@ export class KubeClient {
     if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
     const target = url(this.connection.server, path, opts.query);
     return new Promise((resolve, reject) => {
-      const req = this.open(method, target, headers, REQUEST_TIMEOUT_MS);
+      const req = this.open(method, target, headers, opts.timeoutMs ?? REQUEST_TIMEOUT_MS);
       req.on('error', (err) => {
         reject(err instanceof KubeApiError ? err : KubeApiError.network(method, path, err));
       });

@@ -94,10 +94,6 @@ export class Reflector<T> {
     return [...this.entries.values()].map((e) => e.obj);
   }
 
-  get size(): number {
-    return this.entries.size;
-  }
-
   /** Lists (retrying until it works or `stop` is called), then watches in the background. */
   async start(): Promise<void> {
     while (!this.stopped && !(await this.relist())) await this.pause();

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
+import { RuntimeTimeoutError } from '../../runtime/errors.js';
+import { ImageSourceError } from '../sources/errors.js';
 import { ScanError } from '../errors.js';
 import { resolveLimits, type ScanLimits } from '../limits.js';
 import { gzip, layerSource, sha256, tarLayer, zstd, type TarEntry } from '../testing/layers.js';
@@ -137,6 +139,40 @@ describe('readLayer', () => {
     await rejectsWith(read(layer), 'SCAN_LAYER_CORRUPT', /content store went away/);
   });
 
+  test('a typed error from the source passes as it is, gaining the image and layer', async () => {
+    const blob = gzip(await tarLayer(entries));
+    const timeout = new RuntimeTimeoutError('unix:///run/test.sock', 'content Read', 10_000);
+    const layer = failingAfter(blob.subarray(0, 200), timeout, sha256(blob));
+
+    await assert.rejects(read(layer), (err: unknown) => {
+      assert.ok(
+        err instanceof RuntimeTimeoutError,
+        `expected the runtime error, got ${String(err)}`,
+      );
+      assert.equal(err.code, 'RUNTIME_TIMEOUT');
+      assert.equal(err.message, timeout.message);
+      assert.equal(err.stack, timeout.stack);
+      assert.equal(err.endpoint, 'unix:///run/test.sock');
+      // The compression is known only if the decoder saw the first bytes before the failure.
+      const { compression, ...context } = err.context;
+      assert.ok(compression === 'gzip' || compression === 'none', String(compression));
+      assert.deepEqual(context, {
+        ...timeout.context,
+        image: 'example.test/app:1',
+        layer: layer.digest,
+        mediaType: layer.mediaType,
+      });
+      return true;
+    });
+  });
+
+  test('a typed error that already names the image and layer passes as it is', async () => {
+    const context = { image: 'example.test/app:1', layer: 'sha256:abc', path: 'blobs/x' };
+    const missing = new ImageSourceError('SOURCE_BLOB_MISSING', 'blob gone', context);
+    const layer = failingAfter(Buffer.alloc(0), missing, sha256(Buffer.from('x')));
+    await assert.rejects(read(layer), (err: unknown) => err === missing);
+  });
+
   test('random bytes as a layer give a ScanError or an empty result, never a crash', async () => {
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ minLength: 0, maxLength: 3000 }), async (bytes) => {
@@ -152,3 +188,24 @@ describe('readLayer', () => {
     );
   });
 });
+
+/** A layer whose stream sends `head`, then fails with `error`, as a runtime read cut off would. */
+function failingAfter(head: Buffer, error: Error, digest: string): LayerSource {
+  return {
+    digest,
+    mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+    open: () => {
+      let sent = false;
+      return new Readable({
+        read() {
+          if (sent) {
+            this.destroy(error);
+            return;
+          }
+          sent = true;
+          this.push(head);
+        },
+      });
+    },
+  };
+}

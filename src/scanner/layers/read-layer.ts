@@ -1,6 +1,6 @@
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
-import { errorMessage } from '../../errors.js';
+import { EraserError, errorMessage } from '../../errors.js';
 import { ScanError } from '../errors.js';
 import type { ScanLimits } from '../limits.js';
 import type { LayerSource } from '../types.js';
@@ -95,7 +95,7 @@ async function stream(
 }
 
 function layerError(err: unknown, context: Record<string, unknown>, limits: ScanLimits): Error {
-  if (err instanceof ScanError) return err;
+  if (err instanceof EraserError) return withContext(err, context);
   const where = `layer ${String(context['layer'])} of image ${String(context['image'])}`;
   if (err instanceof ByteLimitError) {
     const message = `${where} passes the read limit of ${err.limit} bytes (decompression bomb?)`;
@@ -106,6 +106,22 @@ function layerError(err: unknown, context: Record<string, unknown>, limits: Scan
   }
   const message = `${where} is not a readable tar stream: ${errorMessage(err)}`;
   return new ScanError('SCAN_LAYER_CORRUPT', message, { ...context, limits }, { cause: err });
+}
+
+/**
+ * A typed error from the source (a runtime timeout, a blob the store lost) or the collector
+ * passes on with its class, code, message, cause and stack: callers classify failures by them.
+ * When its context lacks the image or layer, a copy of it carries them too (its own keys win).
+ */
+function withContext(err: EraserError, context: Record<string, unknown>): EraserError {
+  if ('image' in err.context && 'layer' in err.context) return err;
+  const own = Object.getOwnPropertyDescriptors(err);
+  const merged = { ...context, ...err.context };
+  const prototype = Object.getPrototypeOf(err) as object;
+  return Object.create(prototype, {
+    ...own,
+    context: { ...own.context, value: merged },
+  }) as EraserError;
 }
 
 function checkDigests(
