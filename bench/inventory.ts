@@ -1,27 +1,32 @@
 /**
- * Inventory throughput, layer-cache effect and memory, on images shaped like real ones: a
- * Debian base layer with hundreds of dpkg packages, Python and Node runtime layers, and one
- * app layer per image with node_modules and Python packages. 20 images share the 3 base layers
- * and are written as one OCI layout in a temp folder.
+ * Inventory throughput, cache effect and memory, on images shaped like real ones: a Debian base
+ * layer with hundreds of dpkg packages, Python and Node runtime layers, and one app layer per
+ * image with node_modules and Python packages. 20 images share the 3 base layers and are
+ * written as one OCI layout in a temp folder.
  *
- * Each measured run is a child process (so its peak RSS is its own): without a cache, with an
- * empty cache (cold), and with the cache the cold run filled (warm). Prints images per second,
- * the warm/cold time ratio (target <= 0.1) and peak RSS (target <= 256 MiB). No assertions:
- * timings depend on the machine.
+ * Every measured run is its own process running the eraser CLI, `eraser inventory --oci-layout
+ * DIR --all -o json [--cache-dir C]`: the compiled CLI with its V8 flags, as installed
+ * (bin/eraser.js; `npm run bench:inventory` builds it first), or the sources through tsx when
+ * dist/ is missing or older than src/ (the output says which). Runs: without a cache; cold, on
+ * an empty cache folder; warm, a new process on the folder its cold run filled. Each run gives
+ *   - inventory time: the CLI's `inventoryMs` (opening the cache and layout, resolving and
+ *     inventorying every image; process start-up and printing the report excluded), the
+ *     figure the warm/cold target is about (<= 0.1);
+ *   - whole-process wall time from spawn to exit, and peak RSS (target <= 256 MiB).
+ * Medians of --repeat runs (default 3; peak RSS: the highest). The reports of all runs must be
+ * byte-identical, and the output says whether they were. No assertions on time.
  *
- *   node --import tsx bench/inventory.ts [--images N]
+ *   npm run bench:inventory -- [--images N] [--repeat N]
+ *   node --import tsx bench/inventory.ts [--images N] [--repeat N]
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 
-import { inventoryAll } from '../src/cli/inventory-run.js';
-import { silentLogger } from '../src/logger.js';
-import { openLayerCache } from '../src/scanner/cache.js';
-import { OciLayoutSource } from '../src/scanner/sources/index.js';
 import {
   imageOf,
   indexEntry,
@@ -32,8 +37,10 @@ import {
 } from '../src/scanner/sources/testing/fixtures.js';
 import type { TarEntry } from '../src/scanner/testing/layers.js';
 
-const SELF = fileURLToPath(import.meta.url);
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BIN = join(ROOT, 'bin/eraser.js');
 const CONCURRENCY = 2;
+const MiB = 1024 * 1024;
 
 /** Reproducible filler bytes that do not compress (a sha256 chain). */
 function filler(seed: string, length: number): Buffer {
@@ -134,129 +141,245 @@ async function generate(imageCount: number): Promise<Generated> {
   return { blobs, manifests, bytes: [...bytes.values()].reduce((a, b) => a + b, 0) };
 }
 
+/** How the CLI is started: the command line before `inventory ...`, and what it is. */
+interface Cli {
+  readonly file: string;
+  readonly args: readonly string[];
+  readonly label: string;
+}
+
+/** The compiled CLI when dist/ is at least as new as every source file; else tsx on src/. */
+async function pickCli(): Promise<Cli> {
+  const built = await stat(join(ROOT, 'dist/cli/entry.js')).catch(() => undefined);
+  const newest = await newestSource(join(ROOT, 'src'));
+  const flags = await binFlags();
+  if (built !== undefined && built.mtimeMs >= newest) {
+    return { file: BIN, args: [], label: `compiled (bin/eraser.js, dist/; ${flags.join(' ')})` };
+  }
+  const why = built === undefined ? 'dist/ not built' : 'dist/ older than src/';
+  const entry = join(ROOT, 'src/cli/entry.ts');
+  return {
+    file: process.execPath,
+    args: [...flags, '--import', 'tsx', entry],
+    label: `sources through tsx (${why}; ${flags.join(' ')})`,
+  };
+}
+
+/** The V8 flags of the installed CLI, from its shebang, so a tsx run starts alike. */
+async function binFlags(): Promise<string[]> {
+  const shebang = (await readFile(BIN, 'utf8')).split('\n', 1)[0] ?? '';
+  return shebang.split(/\s+/).filter((word) => word.startsWith('--'));
+}
+
+async function newestSource(dir: string): Promise<number> {
+  const names = await readdir(dir, { recursive: true });
+  const sources = names.filter((name) => name.endsWith('.ts') && !name.endsWith('.test.ts'));
+  const times = await Promise.all(
+    sources.map(async (name) => (await stat(join(dir, name))).mtimeMs),
+  );
+  return Math.max(0, ...times);
+}
+
+interface CacheStats {
+  readonly hits: number;
+  readonly misses: number;
+  readonly images: { readonly hits: number; readonly misses: number };
+}
+
 interface RunResult {
-  readonly images: number;
+  readonly inventoried: number;
   readonly failed: number;
   readonly packages: number;
-  readonly seconds: number;
+  /** In-process inventory time, from the CLI's outcome log line. */
+  readonly inventorySeconds: number;
+  /** Spawn to exit, as seen from here. */
+  readonly wallSeconds: number;
   readonly maxRssKiB: number;
-  readonly hits?: number;
-  readonly misses?: number;
+  readonly cache?: CacheStats;
+  /** sha256 of the report on stdout. */
+  readonly report: string;
 }
 
-/** The measured part, in a child process: inventory every image of the layout. */
-async function child(layoutDir: string, cacheDir: string | undefined): Promise<void> {
-  const layout = await OciLayoutSource.open(layoutDir);
-  const cache = cacheDir === undefined ? undefined : await openLayerCache({ dir: cacheDir });
-  const targets = layout.entries.map((entry) => ({
-    name: entry.name,
-    resolve: () => layout.resolve(entry),
-  }));
-
-  const started = performance.now();
-  const results = await inventoryAll(targets, {
-    concurrency: CONCURRENCY,
-    clock: () => new Date('2025-03-01T00:00:00Z'),
-    logger: silentLogger(),
-    signal: new AbortController().signal,
-    ...(cache === undefined ? {} : { readLayer: cache.readLayer }),
-  });
-  const seconds = (performance.now() - started) / 1000;
-  await cache?.close();
-
-  const done = results.filter((r) => r.status === 'inventoried');
-  const result: RunResult = {
-    images: results.length,
-    failed: results.length - done.length,
-    packages: done.reduce((sum, r) => sum + r.inventory.packages.length, 0),
-    seconds,
-    maxRssKiB: process.resourceUsage().maxRSS,
-    ...(cache === undefined ? {} : { hits: cache.stats().hits, misses: cache.stats().misses }),
-  };
-  process.stdout.write(`${JSON.stringify(result)}\n`);
+interface FinishedLine {
+  readonly inventoried: number;
+  readonly failed: number;
+  readonly packages: number;
+  readonly inventoryMs: number;
+  readonly maxRssKiB: number;
+  readonly cache?: CacheStats;
 }
 
-function runChild(layoutDir: string, cacheDir: string | undefined): Promise<RunResult> {
-  const args = [
-    '--import',
-    'tsx',
-    SELF,
-    '--child',
-    layoutDir,
-    ...(cacheDir === undefined ? [] : [cacheDir]),
-  ];
+function spawnCli(cli: Cli, args: readonly string[]): Promise<{ stdout: string; stderr: string }> {
+  const options = { maxBuffer: 512 * MiB, cwd: ROOT };
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, args, { maxBuffer: 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(cli.file, [...cli.args, ...args], options, (err, stdout, stderr) => {
       if (err !== null) {
-        reject(new Error(`benchmark child failed: ${stderr || err.message}`));
+        reject(new Error(`eraser ${args.join(' ')} failed: ${stderr.slice(-2000) || err.message}`));
         return;
       }
-      resolve(JSON.parse(stdout) as RunResult);
+      resolve({ stdout, stderr });
     });
   });
 }
 
-const MiB = 1024 * 1024;
+async function runInventory(cli: Cli, layoutDir: string, cacheDir?: string): Promise<RunResult> {
+  const args = ['inventory', '--oci-layout', layoutDir, '--all', '-o', 'json'];
+  args.push('-c', String(CONCURRENCY), '--log-level', 'info');
+  if (cacheDir !== undefined) args.push('--cache-dir', cacheDir);
 
-function line(label: string, r: RunResult): string {
-  const rate = (r.images / r.seconds).toFixed(1);
-  const rss = (r.maxRssKiB / 1024).toFixed(0);
-  const cache = r.hits === undefined ? '' : `  cache hits ${r.hits}, misses ${r.misses ?? 0}`;
-  const time = `${r.seconds.toFixed(2).padStart(6)} s  ${rate.padStart(6)} images/s`;
-  const memory = `peak RSS ${rss.padStart(4)} MiB`;
-  return `${label.padEnd(12)} ${time}  ${memory}  ${r.packages} packages${cache}`;
+  const started = performance.now();
+  const { stdout, stderr } = await spawnCli(cli, args);
+  const wallSeconds = (performance.now() - started) / 1000;
+
+  const line = stderr.split('\n').find((l) => l.includes('"msg":"inventory finished"'));
+  if (line === undefined) throw new Error(`no "inventory finished" log line in:\n${stderr}`);
+  const finished = JSON.parse(line) as FinishedLine;
+  return {
+    inventoried: finished.inventoried,
+    failed: finished.failed,
+    packages: finished.packages,
+    inventorySeconds: finished.inventoryMs / 1000,
+    wallSeconds,
+    maxRssKiB: finished.maxRssKiB,
+    ...(finished.cache === undefined ? {} : { cache: finished.cache }),
+    report: createHash('sha256').update(stdout).digest('hex'),
+  };
+}
+
+/** The process cost alone: `eraser --help` loads the same modules and does no work. */
+async function startupSeconds(cli: Cli): Promise<number> {
+  const started = performance.now();
+  await spawnCli(cli, ['--help']);
+  return (performance.now() - started) / 1000;
+}
+
+interface Series {
+  readonly none: RunResult[];
+  readonly cold: RunResult[];
+  readonly warm: RunResult[];
+  readonly startup: number[];
+}
+
+/** Each round: no cache; cold on a new, empty folder; warm, a new process on that folder. */
+async function measure(cli: Cli, dir: string, layoutDir: string, repeat: number): Promise<Series> {
+  const series: Series = { none: [], cold: [], warm: [], startup: [] };
+  for (let round = 0; round < repeat; round++) {
+    series.startup.push(await startupSeconds(cli));
+    series.none.push(await runInventory(cli, layoutDir));
+    const cacheDir = await mkdtemp(join(dir, 'cache-'));
+    if ((await readdir(cacheDir)).length > 0) throw new Error(`${cacheDir} is not empty`);
+    series.cold.push(await runInventory(cli, layoutDir, cacheDir));
+    series.warm.push(await runInventory(cli, layoutDir, cacheDir));
+  }
+  return series;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const low = sorted[middle - (sorted.length % 2 === 0 ? 1 : 0)] ?? Number.NaN;
+  return (low + (sorted[middle] ?? Number.NaN)) / 2;
+}
+
+interface Summary {
+  readonly inventory: number;
+  readonly wall: number;
+  readonly rssMiB: number;
+}
+
+function summarise(runs: readonly RunResult[]): Summary {
+  return {
+    inventory: median(runs.map((r) => r.inventorySeconds)),
+    wall: median(runs.map((r) => r.wallSeconds)),
+    rssMiB: Math.max(...runs.map((r) => r.maxRssKiB)) / 1024,
+  };
+}
+
+function row(label: string, runs: readonly RunResult[], images: number): string {
+  const s = summarise(runs);
+  const last = runs[runs.length - 1];
+  const cache =
+    last?.cache === undefined
+      ? '-'
+      : `layers ${last.cache.hits}/${last.cache.misses}, ` +
+        `images ${last.cache.images.hits}/${last.cache.images.misses}`;
+  return [
+    label.padEnd(11),
+    `${s.inventory.toFixed(3)} s`.padStart(9),
+    (images / s.inventory).toFixed(1).padStart(9),
+    `${s.wall.toFixed(3)} s`.padStart(11),
+    `${s.rssMiB.toFixed(0)} MiB`.padStart(10),
+    `  ${cache}`,
+  ].join(' ');
+}
+
+function report(series: Series, images: number): string {
+  const all = [...series.none, ...series.cold, ...series.warm];
+  const [none, cold, warm] = [series.none, series.cold, series.warm].map(summarise);
+  const failed = all.reduce((sum, r) => sum + r.failed, 0);
+  const same = all.every((r) => r.report === all[0]?.report);
+  const peak = Math.max(none?.rssMiB ?? 0, cold?.rssMiB ?? 0, warm?.rssMiB ?? 0);
+  const ratio = (a: Summary | undefined, b: Summary | undefined, key: 'inventory' | 'wall') =>
+    ((a?.[key] ?? Number.NaN) / (b?.[key] ?? Number.NaN)).toFixed(3);
+  return [
+    `start-up alone (eraser --help): ${median(series.startup).toFixed(3)} s`,
+    '',
+    `${'run'.padEnd(11)} ${'inventory'.padStart(9)} ${'images/s'.padStart(9)} ` +
+      `${'process'.padStart(11)} ${'peak RSS'.padStart(10)}   cache hits/misses`,
+    row('no cache', series.none, images),
+    row('cold cache', series.cold, images),
+    row('warm cache', series.warm, images),
+    '',
+    `warm/cold inventory time ratio ${ratio(warm, cold, 'inventory')} (target <= 0.1); ` +
+      `warm/no-cache ${ratio(warm, none, 'inventory')}`,
+    `warm/cold whole-process wall ratio ${ratio(warm, cold, 'wall')} (start-up included)`,
+    `peak RSS ${peak.toFixed(0)} MiB (target <= 256 MiB; whole process, Node included)`,
+    `${all[0]?.packages ?? 0} packages per run; ${failed} image failures; reports of all runs ` +
+      `byte-identical: ${same ? 'yes' : 'NO'}`,
+  ].join('\n');
+}
+
+function options(): { images: number; repeat: number } {
+  const { values } = parseArgs({
+    options: {
+      images: { type: 'string', default: '20' },
+      repeat: { type: 'string', default: '3' },
+    },
+  });
+  return {
+    images: count(values.images, 'images', 500),
+    repeat: count(values.repeat, 'repeat', 20),
+  };
+}
+
+function count(text: string, name: string, max: number): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1 || value > max) {
+    throw new Error(`--${name} expects a whole number from 1 to ${max}, got "${text}"`);
+  }
+  return value;
 }
 
 async function main(): Promise<void> {
-  const countFlag = process.argv.indexOf('--images');
-  const count = countFlag < 0 ? 20 : Number(process.argv[countFlag + 1]);
-  if (!Number.isSafeInteger(count) || count < 1 || count > 500) {
-    throw new Error(
-      `--images expects a whole number from 1 to 500, got ${String(process.argv[countFlag + 1])}`,
-    );
-  }
-
+  const { images, repeat } = options();
+  const cli = await pickCli();
   const dir = await mkdtemp(join(tmpdir(), 'eraser-bench-inventory-'));
   try {
     const started = performance.now();
-    const generated = await generate(count);
+    const generated = await generate(images);
     const layoutDir = join(dir, 'layout');
     await writeLayout(layoutDir, generated.blobs, generated.manifests);
     const genSeconds = ((performance.now() - started) / 1000).toFixed(1);
     process.stdout.write(
-      `${count} images, 3 shared base layers, ${(generated.bytes / MiB).toFixed(1)} MiB of blobs ` +
-        `(generated in ${genSeconds} s); concurrency ${CONCURRENCY}\n\n`,
+      `${images} images, 3 shared base layers, ${(generated.bytes / MiB).toFixed(1)} MiB of ` +
+        `blobs (generated in ${genSeconds} s); concurrency ${CONCURRENCY}\n` +
+        `CLI: ${cli.label}; medians of ${repeat} runs each\n`,
     );
-
-    const none = await runChild(layoutDir, undefined);
-    const cold = await runChild(layoutDir, join(dir, 'cache'));
-    const warm = await runChild(layoutDir, join(dir, 'cache'));
-    for (const [label, r] of [
-      ['no cache', none],
-      ['cold cache', cold],
-      ['warm cache', warm],
-    ] as const) {
-      process.stdout.write(`${line(label, r)}\n`);
-      if (r.failed > 0) process.stdout.write(`  ${r.failed} images failed\n`);
-    }
-
-    const ratio = warm.seconds / cold.seconds;
-    const peak = Math.max(none.maxRssKiB, cold.maxRssKiB, warm.maxRssKiB) / 1024;
-    process.stdout.write(
-      `\nwarm/cold time ratio ${ratio.toFixed(3)} (target <= 0.1; warm/no-cache ` +
-        `${(warm.seconds / none.seconds).toFixed(3)})\n` +
-        `peak RSS ${peak.toFixed(0)} MiB (target <= 256 MiB; includes Node and tsx, ` +
-        'about 75 MiB before any work)\n',
-    );
+    const series = await measure(cli, dir, layoutDir, repeat);
+    process.stdout.write(`${report(series, images)}\n`);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-if (process.argv[2] === '--child') {
-  const [layoutDir, cacheDir] = process.argv.slice(3);
-  if (layoutDir === undefined) throw new Error('--child needs the layout folder');
-  await child(layoutDir, cacheDir);
-} else {
-  await main();
-}
+await main();

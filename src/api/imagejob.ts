@@ -34,7 +34,10 @@ const COUNT = { minimum: 0 } as const;
 const STATUS = obj(
   'Progress of the job across nodes.',
   {
-    desired: int('Number of worker pods wanted (eligible nodes).', COUNT),
+    desired: int(
+      'Nodes the job covers: worker pods wanted plus nodes skipped by the filter.',
+      COUNT,
+    ),
     succeeded: int('Number of worker pods that completed successfully.', COUNT),
     failed: int('Number of worker pods that failed.', COUNT),
     skipped: int('Number of nodes skipped, e.g. by the node filter.', COUNT),

@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
 import { inventoryCommand } from './inventory.js';
 import { managerCommand } from './manager.js';
-import { runCommand, type RunFlags } from './run.js';
+import type { RunFlags } from './run.js';
 
 const DEFAULT_ENDPOINT = 'unix:///run/containerd/containerd.sock';
 
@@ -61,6 +61,8 @@ function runCmd(setExit: (code: number) => void): Command {
     )
     .addHelpText('after', RUN_EXAMPLES + EXIT_CODE_HELP)
     .action(async (flags: RunFlags) => {
+      // Loaded on use: the manager and inventory commands need none of the worker's gRPC code.
+      const { runCommand } = await import('./run.js');
       setExit(await runCommand(flags));
     });
 }

@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+
 import { EraserError, errorMessage } from '../errors.js';
 import { createLogger, isLogLevel, type Logger } from '../logger.js';
 import { runCleanup } from '../node/cleanup.js';
@@ -59,6 +61,7 @@ export async function runCommand(flags: RunFlags): Promise<ExitCode> {
     // Peak RSS of this process: operators size the worker pod's memory limit from it.
     const maxRssKiB = process.resourceUsage().maxRSS;
     log.info({ ...report.totals, dryRun: report.dryRun, maxRssKiB }, 'run finished');
+    await writeSummary(process.env['ERASER_TERMINATION_LOG'], report, log);
     if (report.totals.interrupted > 0) return ExitCode.Interrupted;
     return report.totals.failed > 0 ? ExitCode.PartialFailure : ExitCode.Ok;
   } catch (err) {
@@ -67,6 +70,20 @@ export async function runCommand(flags: RunFlags): Promise<ExitCode> {
   } finally {
     runtime?.close();
     log.flush();
+  }
+}
+
+/**
+ * In a worker pod the manager reads the run's totals from the container's termination message
+ * (at most 4 KiB), so only the totals go there; the full report is on stdout.
+ */
+async function writeSummary(file: string | undefined, report: RunReport, log: Logger) {
+  if (file === undefined || file === '') return;
+  const summary = JSON.stringify({ totals: report.totals, dryRun: report.dryRun });
+  try {
+    await writeFile(file, summary);
+  } catch (err) {
+    log.warn({ err, file }, 'cannot write the termination summary; the manager will not count it');
   }
 }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -61,5 +61,18 @@ describe('eraser run against a real containerd', () => {
     assert.match(r.stdout, /would-remove\s+example\.test\/cli\/dry:1/);
     assert.match(r.stdout, /dry run, nothing removed/);
     assert.notEqual(await node.runtime.imageStatus(img.id), undefined);
+  });
+
+  test('a worker writes its totals where the pod asks, for the manager to read', async () => {
+    await node.seedImage({ tags: ['example.test/cli/summary:1'], seed: 'cli-summary' });
+    const file = join(dir, 'termination-log');
+
+    const args = ['run', '-r', node.endpoint, '-a', '--log-level', 'silent'];
+    const r = await runCli(args, { ERASER_TERMINATION_LOG: file });
+
+    assert.equal(r.code, 0, r.stderr);
+    const summary = JSON.parse(await readFile(file, 'utf8')) as { totals: { removed: number } };
+    assert.ok(summary.totals.removed >= 1);
+    assert.ok(Buffer.byteLength(JSON.stringify(summary)) <= 4096);
   });
 });
