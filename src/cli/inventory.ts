@@ -136,7 +136,7 @@ Examples:
   # two images on this node, as a table
   eraser inventory nginx:1.27 sha256:4f1c…
 
-  # every image on the node as one CycloneDX BOM, reusing earlier layer reads
+  # every image on the node as one CycloneDX BOM, reusing earlier reads and inventories
   eraser inventory --all -o cyclonedx --cache-dir /var/cache/eraser > node.cdx.json
 
   # an image saved with docker save, or copied with skopeo to an OCI layout

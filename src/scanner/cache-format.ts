@@ -282,23 +282,28 @@ export class PayloadReader {
   constructor(private readonly data: Buffer) {}
 
   u8(): number {
-    return this.take(1).readUInt8(0);
+    return this.data.readUInt8(this.advance(1));
   }
 
   u32(): number {
-    return this.take(4).readUInt32BE(0);
+    return this.data.readUInt32BE(this.advance(4));
   }
 
   f64(): number {
-    return this.take(8).readDoubleBE(0);
+    return this.data.readDoubleBE(this.advance(8));
   }
 
   bytes(): Buffer {
-    return this.take(this.u32());
+    const length = this.u32();
+    const start = this.advance(length);
+    return this.data.subarray(start, start + length);
   }
 
+  /** Decoded in place: inventories hold many short strings, a view per string would add up. */
   string(): string {
-    return this.bytes().toString('utf8');
+    const length = this.u32();
+    const start = this.advance(length);
+    return this.data.toString('utf8', start, start + length);
   }
 
   strings(): string[] {
@@ -327,13 +332,14 @@ export class PayloadReader {
     }
   }
 
-  private take(length: number): Buffer {
+  /** Moves past a field of `length` bytes and returns where it starts. */
+  private advance(length: number): number {
     if (length > this.data.length - this.offset) {
       const message = `field of ${length} bytes at offset ${this.offset} passes the end`;
       throw new CacheFormatError('truncated', message);
     }
-    const field = this.data.subarray(this.offset, this.offset + length);
+    const start = this.offset;
     this.offset += length;
-    return field;
+    return start;
   }
 }

@@ -80,9 +80,10 @@ function str(value: string): Buffer {
   return Buffer.concat([u32(Buffer.byteLength(value)), Buffer.from(value)]);
 }
 
-/** A valid payload head (key, image, no OS) followed by `rest`. */
+/** A valid payload head (key, image, no OS, shared strings 'L' and 'P') followed by `rest`. */
 function payload(...rest: Buffer[]): Buffer {
-  return Buffer.concat([str('k'), str('img'), Buffer.from([0]), ...rest]);
+  const shared = [u32(2), str('L'), str('P')];
+  return Buffer.concat([str('k'), str('img'), Buffer.from([0]), ...shared, ...rest]);
 }
 
 describe('inventory cache entry format', () => {
@@ -134,17 +135,20 @@ describe('inventory cache entry format', () => {
       count.writeDoubleBE(files);
       return Buffer.concat([u32(0), u32(1), Buffer.from([flags]), str('d'), count, u32(0)]);
     };
-    const pkg = (flags: number, ecosystem: number): Buffer =>
+    const pkg = (flags: number, ecosystem: number, path = 1): Buffer =>
       Buffer.concat([
         u32(1),
         Buffer.from([flags, ecosystem]),
-        ...['a', 'b', 'c', 'd', 'e'].map(str),
+        ...['name', 'version', 'purl'].map(str),
+        u32(0),
+        u32(path),
       ]);
     const cases: [string, Buffer, CacheFormatReason][] = [
       ['4 billion packages', payload(u32(0xffffffff)), 'malformed'],
       ['an OS flag of 2', Buffer.concat([str('k'), str('i'), Buffer.from([2])]), 'malformed'],
       ['unknown package flags', payload(pkg(8, 0), u32(0), u32(0)), 'malformed'],
       ['an unknown ecosystem', payload(pkg(0, 5), u32(0), u32(0)), 'malformed'],
+      ['an unknown shared string', payload(pkg(0, 0, 2), u32(0), u32(0)), 'malformed'],
       ['unknown layer flags', payload(oneLayer(2, 1)), 'malformed'],
       ['a negative file count', payload(oneLayer(0, -1)), 'malformed'],
       ['a fractional file count', payload(oneLayer(0, 0.5)), 'malformed'],
@@ -158,10 +162,17 @@ describe('inventory cache entry format', () => {
         name,
       );
     }
-    assert.equal(
-      outcome(() => decodeInventoryPayload(payload(u32(0), u32(0), u32(0)))),
-      'accepted',
-    );
+    const valid = decodeInventoryPayload(payload(pkg(0, 3), u32(0), u32(0)));
+    assert.deepEqual(valid.inventory.packages, [
+      {
+        name: 'name',
+        version: 'version',
+        ecosystem: 'npm',
+        purl: 'purl',
+        layerDigest: 'L',
+        path: 'P',
+      },
+    ]);
   });
 
   test('a layer entry is not taken for an inventory', () => {

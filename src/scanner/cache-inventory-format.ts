@@ -2,8 +2,8 @@
  * Payload of an `inventory` cache entry: one image's finished inventory, inside the envelope of
  * cache-format.ts (magic, version, kind, length, sha256). The OS is stored without its EOL
  * verdict, which depends on the time the inventory is used at. Decoding checks every count and
- * code, and builds packages through canonicalPackage, so a cached inventory has its fields in
- * the order a fresh one has.
+ * code, and builds packages with their fields in canonicalPackage's order, the order a fresh
+ * inventory has.
  */
 import {
   CacheFormatError,
@@ -12,7 +12,7 @@ import {
   readWarning,
   writeWarning,
 } from './cache-format.js';
-import { canonicalPackage } from './inventory.js';
+import type { Mutable } from './inventory.js';
 import type { OsRelease } from './os/detect.js';
 import type { Ecosystem, Inventory, LayerSummary, Package, ScanWarning } from './types.js';
 
@@ -21,7 +21,7 @@ const HAS_SOURCE_NAME = 1;
 const HAS_SOURCE_VERSION = 2;
 const HAS_ARCH = 4;
 const HAS_DIFF_ID = 1;
-/** Flags, ecosystem and five length prefixes. */
+/** Flags, ecosystem, three length prefixes and two shared string indexes. */
 const PACKAGE_MIN_BYTES = 2 + 5 * 4;
 /** Flags, a length prefix and the file count. */
 const LAYER_MIN_BYTES = 1 + 4 + 8;
@@ -44,8 +44,10 @@ export function encodeInventoryPayload(key: string, inventory: Inventory): Buffe
   out.string(inventory.image);
   writeOs(out, inventory.os);
 
+  const shared = sharedStrings(inventory.packages);
+  out.strings([...shared.keys()]);
   out.u32(inventory.packages.length);
-  for (const item of inventory.packages) writePackage(out, item);
+  for (const item of inventory.packages) writePackage(out, item, shared);
   out.u32(inventory.layers.length);
   for (const layer of inventory.layers) writeLayer(out, layer);
   out.u32(inventory.warnings.length);
@@ -63,7 +65,8 @@ export function decodeInventoryPayload(payload: Buffer): {
   const image = input.string();
   const os = readOs(input);
 
-  const packages = input.list(PACKAGE_MIN_BYTES, () => readPackage(input));
+  const shared = input.strings();
+  const packages = input.list(PACKAGE_MIN_BYTES, () => readPackage(input, shared));
   const layers = input.list(LAYER_MIN_BYTES, () => readLayer(input));
   const warnings = input.list(WARNING_MIN_BYTES, () => readWarning(input));
   input.end();
@@ -86,22 +89,37 @@ function readOs(input: PayloadReader): OsRelease | undefined {
   return { family: input.string(), name: input.string(), version: input.string() };
 }
 
-function writePackage(out: PayloadWriter, item: Package): void {
+/**
+ * The layer digests and database paths packages name, each once: hundreds of packages share
+ * each, so the entry stores an index per package instead of the text.
+ */
+function sharedStrings(packages: readonly Package[]): Map<string, number> {
+  const shared = new Map<string, number>();
+  for (const { layerDigest, path } of packages) {
+    if (!shared.has(layerDigest)) shared.set(layerDigest, shared.size);
+    if (!shared.has(path)) shared.set(path, shared.size);
+  }
+  return shared;
+}
+
+function writePackage(out: PayloadWriter, item: Package, shared: Map<string, number>): void {
   const flags =
     (item.sourceName === undefined ? 0 : HAS_SOURCE_NAME) |
     (item.sourceVersion === undefined ? 0 : HAS_SOURCE_VERSION) |
     (item.arch === undefined ? 0 : HAS_ARCH);
   out.u8(flags);
   out.u8(ECOSYSTEMS.indexOf(item.ecosystem));
-  for (const field of [item.name, item.version, item.purl, item.layerDigest, item.path]) {
-    out.string(field);
-  }
+  out.string(item.name);
+  out.string(item.version);
+  out.string(item.purl);
+  out.u32(shared.get(item.layerDigest) ?? 0);
+  out.u32(shared.get(item.path) ?? 0);
   if (item.sourceName !== undefined) out.string(item.sourceName);
   if (item.sourceVersion !== undefined) out.string(item.sourceVersion);
   if (item.arch !== undefined) out.string(item.arch);
 }
 
-function readPackage(input: PayloadReader): Package {
+function readPackage(input: PayloadReader, shared: readonly string[]): Package {
   const flags = input.u8();
   if (flags > (HAS_SOURCE_NAME | HAS_SOURCE_VERSION | HAS_ARCH)) {
     throw new CacheFormatError('malformed', `package flags ${flags} unknown`);
@@ -115,22 +133,21 @@ function readPackage(input: PayloadReader): Package {
   const name = input.string();
   const version = input.string();
   const purl = input.string();
-  const layerDigest = input.string();
-  const path = input.string();
-  const sourceName = (flags & HAS_SOURCE_NAME) === 0 ? undefined : input.string();
-  const sourceVersion = (flags & HAS_SOURCE_VERSION) === 0 ? undefined : input.string();
-  const arch = (flags & HAS_ARCH) === 0 ? undefined : input.string();
-  return canonicalPackage({
-    name,
-    version,
-    ecosystem,
-    purl,
-    layerDigest,
-    path,
-    ...(sourceName === undefined ? {} : { sourceName }),
-    ...(sourceVersion === undefined ? {} : { sourceVersion }),
-    ...(arch === undefined ? {} : { arch }),
-  });
+  const layerDigest = sharedString(input, shared);
+  const path = sharedString(input, shared);
+  // The order of canonicalPackage, built without spreads: thousands of packages per image.
+  const item: Mutable<Package> = { name, version, ecosystem, purl, layerDigest, path };
+  if ((flags & HAS_SOURCE_NAME) !== 0) item.sourceName = input.string();
+  if ((flags & HAS_SOURCE_VERSION) !== 0) item.sourceVersion = input.string();
+  if ((flags & HAS_ARCH) !== 0) item.arch = input.string();
+  return item;
+}
+
+function sharedString(input: PayloadReader, shared: readonly string[]): string {
+  const index = input.u32();
+  const value = shared[index];
+  if (value === undefined) throw new CacheFormatError('malformed', `string ${index} unknown`);
+  return value;
 }
 
 function writeLayer(out: PayloadWriter, layer: LayerSummary): void {

@@ -80,20 +80,19 @@ export function logInventory(
 /**
  * A package with its fields in one order, whichever analyser made it: JSON reports then read
  * the same across ecosystems, and an inventory answered from the cache is byte-for-byte equal.
+ * Fields every package has come first, so that the cache decoder builds the same object without
+ * spreading (cache-inventory-format.ts).
  */
 export function canonicalPackage(p: Package): Package {
-  return {
-    name: p.name,
-    version: p.version,
-    ...(p.sourceName === undefined ? {} : { sourceName: p.sourceName }),
-    ...(p.sourceVersion === undefined ? {} : { sourceVersion: p.sourceVersion }),
-    ...(p.arch === undefined ? {} : { arch: p.arch }),
-    ecosystem: p.ecosystem,
-    purl: p.purl,
-    layerDigest: p.layerDigest,
-    path: p.path,
-  };
+  const { name, version, ecosystem, purl, layerDigest, path } = p;
+  const canonical: Mutable<Package> = { name, version, ecosystem, purl, layerDigest, path };
+  if (p.sourceName !== undefined) canonical.sourceName = p.sourceName;
+  if (p.sourceVersion !== undefined) canonical.sourceVersion = p.sourceVersion;
+  if (p.arch !== undefined) canonical.arch = p.arch;
+  return canonical;
 }
+
+export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** A warning with its fields in one order, for the same reasons as canonicalPackage. */
 export function canonicalWarning(w: ScanWarning): ScanWarning {

@@ -362,7 +362,10 @@ export class NodeSimulator {
     const terminationFile = join(podDir, 'termination-log');
     const termination: readonly [string, string] = [termPath, terminationFile];
     const all: PathMap = [...paths, termination].sort((a, b) => b[0].length - a[0].length);
-    const argv = this.argv(container).map((a) => translate(a, all));
+    const { program, podArgs } = this.argv(container);
+    // Only the pod's own arguments hold container paths; the simulator's worker command is a
+    // host path already (and may well live under /tmp, which pods also mount).
+    const argv = [...program, ...podArgs.map((a) => translate(a, all))];
     const env = this.env(pod, node, container, all);
     const problem = unsafe([...argv, ...Object.values(env)], node.socketPath);
     if (problem !== undefined) return problem;
@@ -382,17 +385,16 @@ export class NodeSimulator {
     return { running, argv };
   }
 
-  private argv(container: Rec): string[] {
+  /** The host program standing in for the image's `eraser`, and the pod's own arguments. */
+  private argv(container: Rec): { program: string[]; podArgs: string[] } {
     const strings = (v: unknown): string[] =>
       Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
     const command = strings(container['command']);
     const args = strings(container['args']);
     const [head, ...rest] = command;
-    const resolved =
-      head === undefined || head === 'eraser' || head.endsWith('/eraser')
-        ? [...this.opts.workerCommand, ...rest]
-        : command;
-    return [...resolved, ...args];
+    const isWorker = head === undefined || head === 'eraser' || head.endsWith('/eraser');
+    if (isWorker) return { program: [...this.opts.workerCommand], podArgs: [...rest, ...args] };
+    return { program: [], podArgs: [...command, ...args] };
   }
 
   private env(
