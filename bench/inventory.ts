@@ -373,7 +373,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       `${images} images, 3 shared base layers, ${(generated.bytes / MiB).toFixed(1)} MiB of ` +
         `blobs (generated in ${genSeconds} s); concurrency ${CONCURRENCY}\n` +
-        `CLI: ${cli.label}; medians of ${repeat} runs each\n`,
+        `CLI: ${cli.label}; ${repeat === 1 ? 'one run' : `medians of ${repeat} runs`} each\n`,
     );
     const series = await measure(cli, dir, layoutDir, repeat);
     process.stdout.write(`${report(series, images)}\n`);

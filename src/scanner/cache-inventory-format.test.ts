@@ -80,11 +80,17 @@ function str(value: string): Buffer {
   return Buffer.concat([u32(Buffer.byteLength(value)), Buffer.from(value)]);
 }
 
-/** A valid payload head (key, image, no OS, shared strings 'L' and 'P') followed by `rest`. */
-function payload(...rest: Buffer[]): Buffer {
+/**
+ * A valid payload head (key, image, no OS, shared strings 'L' and 'P', then `text`, the
+ * package fields' characters) followed by `rest`.
+ */
+function payload(text: string, ...rest: Buffer[]): Buffer {
   const shared = [u32(2), str('L'), str('P')];
-  return Buffer.concat([str('k'), str('img'), Buffer.from([0]), ...shared, ...rest]);
+  return Buffer.concat([str('k'), str('img'), Buffer.from([0]), ...shared, str(text), ...rest]);
 }
+
+/** The text of one package made by `pkg` below: its name, version and purl. */
+const PKG_TEXT = 'nameversionpurl';
 
 describe('inventory cache entry format', () => {
   test('any inventory round-trips, fields in the order a fresh one has them', () => {
@@ -139,20 +145,23 @@ describe('inventory cache entry format', () => {
       Buffer.concat([
         u32(1),
         Buffer.from([flags, ecosystem]),
-        ...['name', 'version', 'purl'].map(str),
+        ...[4, 7, 4].map(u32),
         u32(0),
         u32(path),
       ]);
+    const none = u32(0);
     const cases: [string, Buffer, CacheFormatReason][] = [
-      ['4 billion packages', payload(u32(0xffffffff)), 'malformed'],
+      ['4 billion packages', payload('', u32(0xffffffff)), 'malformed'],
       ['an OS flag of 2', Buffer.concat([str('k'), str('i'), Buffer.from([2])]), 'malformed'],
-      ['unknown package flags', payload(pkg(8, 0), u32(0), u32(0)), 'malformed'],
-      ['an unknown ecosystem', payload(pkg(0, 5), u32(0), u32(0)), 'malformed'],
-      ['an unknown shared string', payload(pkg(0, 0, 2), u32(0), u32(0)), 'malformed'],
-      ['unknown layer flags', payload(oneLayer(2, 1)), 'malformed'],
-      ['a negative file count', payload(oneLayer(0, -1)), 'malformed'],
-      ['a fractional file count', payload(oneLayer(0, 0.5)), 'malformed'],
-      ['trailing bytes', payload(u32(0), u32(0), u32(0), Buffer.from([0])), 'malformed'],
+      ['unknown package flags', payload(PKG_TEXT, pkg(8, 0), none, none), 'malformed'],
+      ['an unknown ecosystem', payload(PKG_TEXT, pkg(0, 5), none, none), 'malformed'],
+      ['an unknown shared string', payload(PKG_TEXT, pkg(0, 0, 2), none, none), 'malformed'],
+      ['a field past the text', payload('name', pkg(0, 0), none, none), 'malformed'],
+      ['text left over', payload(`${PKG_TEXT}x`, pkg(0, 0), none, none), 'malformed'],
+      ['unknown layer flags', payload('', oneLayer(2, 1)), 'malformed'],
+      ['a negative file count', payload('', oneLayer(0, -1)), 'malformed'],
+      ['a fractional file count', payload('', oneLayer(0, 0.5)), 'malformed'],
+      ['trailing bytes', payload('', none, none, none, Buffer.from([0])), 'malformed'],
       ['a 4 GiB image name', Buffer.concat([str('k'), u32(0xfffffff0)]), 'truncated'],
     ];
     for (const [name, data, reason] of cases) {
@@ -162,7 +171,7 @@ describe('inventory cache entry format', () => {
         name,
       );
     }
-    const valid = decodeInventoryPayload(payload(pkg(0, 3), u32(0), u32(0)));
+    const valid = decodeInventoryPayload(payload(PKG_TEXT, pkg(0, 3), none, none));
     assert.deepEqual(valid.inventory.packages, [
       {
         name: 'name',

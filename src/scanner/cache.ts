@@ -68,7 +68,8 @@ export interface LayerCacheOptions {
   readonly logger?: Logger;
   /**
    * The analysers the inventories run with (default: DEFAULT_ANALYZERS). What a layer read keeps
-   * depends on them, so they are part of every key; pass the same set as to buildInventory.
+   * depends on them, so they are part of every key; pass the same set as to buildInventory when
+   * using `readLayer`. The cache's own `buildInventory` keys by the set it is given instead.
    */
   readonly analyzers?: readonly Analyzer[];
   /** The time set on entries when written or hit, which orders eviction; injected for tests. */

@@ -92,6 +92,7 @@ export function canonicalPackage(p: Package): Package {
   return canonical;
 }
 
+/** `T` with its fields writable, to build a value one optional field at a time. */
 export type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** A warning with its fields in one order, for the same reasons as canonicalPackage. */
