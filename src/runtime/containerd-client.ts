@@ -10,6 +10,7 @@ import { RuntimeCallError, RuntimeError } from './errors.js';
 import { unaryCall, type CallTarget } from './grpc-call.js';
 import { probeSocket } from './probe.js';
 import { methodOf, serviceDefinition, type UnaryMethod } from './proto.js';
+import { CRI_NAMESPACE } from './namespace.js';
 
 /** containerd's own API (images, content, version) beside the CRI; see the .proto files. */
 export const CONTAINERD_IMAGES_PROTO = protoPath('containerd-images.proto');
@@ -20,8 +21,7 @@ export const IMAGES_SERVICE = 'containerd.services.images.v1.Images';
 export const CONTENT_SERVICE = 'containerd.services.content.v1.Content';
 export const VERSION_SERVICE = 'containerd.services.version.v1.Version';
 
-/** The namespace the CRI plugin keeps Kubernetes images in. */
-export const CRI_NAMESPACE = 'k8s.io';
+export { CRI_NAMESPACE };
 
 /** The gRPC metadata key containerd reads the namespace of every call from. */
 const NAMESPACE_HEADER = 'containerd-namespace';
