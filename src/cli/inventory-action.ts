@@ -10,6 +10,7 @@ import { ExitCode } from './exit-codes.js';
 import { inventoryCycloneDx } from './inventory-cyclonedx.js';
 import { inventoryJson, inventoryTable } from './inventory-output.js';
 import { inventoryAll, summarise, type InventoryReport } from './inventory-run.js';
+import { terminalSafe } from './inventory-text.js';
 import {
   openContainerd,
   openDockerArchive,
@@ -110,7 +111,7 @@ async function inventory(
       logger: log,
       signal,
       ...(cache === undefined ? {} : { build: cache.buildInventory }),
-      onImage: (result) => progress?.increment({ image: result.image }),
+      onImage: (result) => progress?.increment({ image: terminalSafe(result.image) }),
     });
     return summarise(source.description, platform, images);
   } finally {
@@ -152,12 +153,13 @@ function render(report: InventoryReport, flags: InventoryFlags, io: InventoryIo)
 function reportFailures(report: InventoryReport, io: InventoryIo): void {
   for (const result of report.images) {
     if (result.status !== 'failed') continue;
-    io.stderr.write(`eraser: ${result.image} not inventoried: ${result.error.message}\n`);
+    const line = `eraser: ${result.image} not inventoried: ${result.error.message}`;
+    io.stderr.write(`${terminalSafe(line)}\n`);
   }
 }
 
 function failure(err: unknown, log: Logger, io: InventoryIo): ExitCode {
-  io.stderr.write(`eraser: ${errorMessage(err)}\n`);
+  io.stderr.write(`eraser: ${terminalSafe(errorMessage(err))}\n`);
   if (err instanceof RuntimeError && !(err instanceof InvalidEndpointError)) {
     log.error({ err, code: err.code }, 'runtime unavailable');
     return ExitCode.RuntimeUnavailable;

@@ -145,3 +145,36 @@ describe('JSON and table output', () => {
     );
   });
 });
+
+describe('table output of hostile image content', () => {
+  const ESC = '\u001b]0;PWNED\u0007\u001b[2J';
+
+  test('control characters in every cell, name and message reach the table escaped', () => {
+    const pkg = { ...npm(`a${ESC}`, `1${ESC}`, `p${ESC}`), sourceName: `s\u009b${ESC}` };
+    const image = done(`app${ESC}:1`, [pkg]);
+    const os = { family: 'debian', version: '12', name: `Debian${ESC}\u007f` };
+    const warning = { code: 'SCAN_PARSE', message: `bad ${ESC}`, layer: LAYER };
+    const withOs: ImageResult =
+      image.status === 'inventoried'
+        ? { ...image, inventory: { ...image.inventory, os, warnings: [warning] } }
+        : image;
+    const bad: ImageResult = { ...failed, image: `x${ESC}`, error: { code: 'E', message: ESC } };
+    const text = inventoryTable(summarise(source, 'linux/amd64', [withOs, bad]));
+
+    // eslint-disable-next-line no-control-regex -- looking for control characters is the point
+    assert.doesNotMatch(text.replaceAll('\n', ''), /[\u0000-\u001f\u007f-\u009f]/);
+    assert.match(text, /a\\u001b\]0;PWNED\\u0007\\u001b\[2J/);
+    assert.match(text, /Debian\\u001b.*\\u007f/);
+    assert.match(text, /s\\u009b/);
+  });
+
+  test('escaping keeps columns aligned to the escaped width', () => {
+    const text = inventoryTable(
+      summarise(source, 'linux/amd64', [
+        done('app:1', [npm('\u0007', '1', 'x'), npm('abcdefg', '2', 'y')]),
+      ]),
+    );
+    assert.ok(text.includes('\n  npm   \\u0007   1                x\n'), text);
+    assert.ok(text.includes('\n  npm   abcdefg  2                y\n'), text);
+  });
+});

@@ -1,6 +1,7 @@
 import type { Package } from '../scanner/types.js';
 import type { ImageResult, InventoryReport } from './inventory-run.js';
 import type { SourceDescription } from './inventory-targets.js';
+import { terminalSafe } from './inventory-text.js';
 
 /** The report as JSON: stable field names, one object per image, failures included. */
 export function inventoryJson(report: InventoryReport): string {
@@ -46,7 +47,7 @@ function columns(rows: readonly (readonly string[])[]): string[] {
 
 function packageRow(p: Package): string[] {
   const source = p.sourceName === undefined ? '' : p.sourceName;
-  return [p.ecosystem, p.name, p.version, source, p.path];
+  return [p.ecosystem, p.name, p.version, source, p.path].map(terminalSafe);
 }
 
 function imageSection(result: ImageResult): string[] {
@@ -76,5 +77,7 @@ export function inventoryTable(report: InventoryReport): string {
     `${totals.images} images: ${totals.inventoried} inventoried, ${totals.failed} failed, ` +
       `${totals.packages} packages`,
   ];
-  return `${lines.join('\n')}\n`;
+  // Cells were made safe before their widths were measured; every line is made safe again so
+  // that no image text (names, OS, warnings, errors) reaches the terminal raw.
+  return `${lines.map(terminalSafe).join('\n')}\n`;
 }

@@ -11,6 +11,7 @@ import { connectRuntime } from '../runtime/cri-client.js';
 import { InvalidEndpointError, RuntimeError } from '../runtime/errors.js';
 import type { ImageRuntime } from '../runtime/types.js';
 import { loadExclusions } from './exclusions.js';
+import { printable } from '../text/printable.js';
 import { ExitCode } from './exit-codes.js';
 
 export interface RunFlags {
@@ -127,7 +128,7 @@ async function gatherEntries(flags: RunFlags): Promise<string[]> {
 }
 
 function failure(err: unknown, log: Logger): ExitCode {
-  process.stderr.write(`eraser: ${errorMessage(err)}\n`);
+  process.stderr.write(`eraser: ${printable(errorMessage(err))}\n`);
   if (err instanceof RuntimeError && !(err instanceof InvalidEndpointError)) {
     log.error({ err, code: err.code }, 'runtime unavailable');
     return ExitCode.RuntimeUnavailable;

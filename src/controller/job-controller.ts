@@ -1,15 +1,24 @@
+import type { V1ConfigMap } from '@kubernetes/client-node';
 import pLimit from 'p-limit';
 
 import { errorMessage } from '../errors.js';
 import type { ManagerContext } from './context.js';
 import { failuresByReason, jobSummary } from './job-messages.js';
-import { FAILED_KEY, readFailures, readPlan, planConfigMap, writeFailures } from './job-plan.js';
+import {
+  checkPlanSize,
+  FAILED_KEY,
+  readFailures,
+  readPlan,
+  planConfigMap,
+  writeFailures,
+} from './job-plan.js';
 import { buildPlan, jobKind } from './job-prepare.js';
 import { JobRun, type JobResult } from './job-run.js';
 import { tallyJob, type Tally } from './job-tally.js';
 import { IMAGE_JOBS } from './kube/api.js';
 import { apiFailure } from './kube/errors.js';
 import type { JobInfo } from './kube/objects.js';
+import type { Plain } from './kube/read.js';
 import { ListReporter } from './list-reporter.js';
 import { meetsRatio, type JobCounts } from './ratio.js';
 import type { ReconcileResult } from './workqueue.js';
@@ -25,6 +34,9 @@ export interface JobHooks {
 type Loaded = { ok: true; run: JobRun } | { ok: false; reason: string; message: string };
 
 const JOB_API_VERSION = 'eraser.sh/v1';
+
+/** Too large (413) or invalid (422): the same body is refused again, so retrying cannot help. */
+const REFUSED_BODY = new Set([413, 422]);
 
 /** Client errors that retrying the same pod cannot fix (bad spec, forbidden, no namespace). */
 function permanent(err: unknown): boolean {
@@ -98,10 +110,26 @@ export class JobController {
     const built = buildPlan(this.ctx, job);
     if (!built.ok) return built;
     const body = planConfigMap(job, namespace, built.plan, built.images, built.exclusions);
-    if ((await api.createConfigMap(namespace, body)) === 'exists')
-      return this.load(job, run, false);
+    const tooLarge = checkPlanSize(body.data ?? {});
+    if (tooLarge !== undefined) return { ok: false, ...tooLarge };
+    const created = await this.storePlan(body);
+    if (created !== 'created' && created !== 'exists') return created;
+    if (created === 'exists') return this.load(job, run, false);
     run.plan = built.plan;
     return { ok: true, run };
+  }
+
+  /** Creates the plan's ConfigMap; a body the API server refuses as such is the job's end. */
+  private async storePlan(
+    body: Plain<V1ConfigMap>,
+  ): Promise<'created' | 'exists' | (Loaded & { ok: false })> {
+    try {
+      return await this.ctx.api.createConfigMap(this.ctx.namespace, body);
+    } catch (err: unknown) {
+      if (!REFUSED_BODY.has(apiFailure(err).status)) throw err;
+      const message = `the API server refused the job's ConfigMap: ${errorMessage(err)}`;
+      return { ok: false, reason: 'PlanRejected', message };
+    }
   }
 
   private adopt(run: JobRun, data: Record<string, string> | undefined): Loaded {

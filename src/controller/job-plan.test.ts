@@ -4,7 +4,10 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 
 import {
+  checkPlanSize,
   FAILED_KEY,
+  IMAGES_KEY,
+  MAX_PLAN_DATA_BYTES,
   PLAN_KEY,
   readFailures,
   readPlan,
@@ -58,5 +61,34 @@ describe('job plan stored in the job ConfigMap', () => {
         readFailures({ [FAILED_KEY]: text });
       }),
     );
+  });
+});
+
+describe('job plan size', () => {
+  const plan = JSON.stringify(PLAN);
+
+  test('a plan that fits the ConfigMap passes', () => {
+    assert.equal(checkPlanSize({ [PLAN_KEY]: plan, [IMAGES_KEY]: '["alpine:3.7"]' }), undefined);
+  });
+
+  test('an image list too big for the ConfigMap names its size and the room left', () => {
+    const images = 'x'.repeat(MAX_PLAN_DATA_BYTES);
+    const refused = checkPlanSize({ [PLAN_KEY]: plan, [IMAGES_KEY]: images, 'exclude-0': 'ab' });
+    const room = MAX_PLAN_DATA_BYTES - Buffer.byteLength(plan) - 2;
+    assert.deepEqual(refused, {
+      reason: 'ImageListTooLarge',
+      message: `image list is ${MAX_PLAN_DATA_BYTES} bytes; at most ${room} fit`,
+    });
+  });
+
+  test('sizes count bytes, not characters', () => {
+    const images = 'é'.repeat(MAX_PLAN_DATA_BYTES / 2);
+    assert.equal(checkPlanSize({ [IMAGES_KEY]: images }), undefined);
+    assert.equal(checkPlanSize({ [IMAGES_KEY]: `${images}é` })?.reason, 'ImageListTooLarge');
+  });
+
+  test('an automated plan too big to store is refused as a plan', () => {
+    const refused = checkPlanSize({ [PLAN_KEY]: 'x'.repeat(MAX_PLAN_DATA_BYTES + 1) });
+    assert.equal(refused?.reason, 'PlanTooLarge');
   });
 });

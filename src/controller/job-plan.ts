@@ -38,6 +38,36 @@ export const PLAN_KEY = 'plan.json';
 export const IMAGES_KEY = 'images.json';
 export const FAILED_KEY = 'failed.json';
 
+/**
+ * The API server refuses a ConfigMap whose values total more than 1 MiB. Room is kept for
+ * `failed.json`, which grows while the job runs (a node name and a reason per failed node).
+ */
+export const MAX_PLAN_DATA_BYTES = 1024 * 1024 - 64 * 1024;
+
+/** Why a plan's ConfigMap cannot be stored: what is too big, by how much, and what fits. */
+export interface PlanTooLarge {
+  readonly reason: 'ImageListTooLarge' | 'PlanTooLarge';
+  readonly message: string;
+}
+
+/**
+ * Checks the ConfigMap's size before it is sent, so an ImageList too big to copy fails its job
+ * with a message the user can act on instead of an API error retried forever.
+ */
+export function checkPlanSize(data: Readonly<Record<string, string>>): PlanTooLarge | undefined {
+  const sizes = Object.entries(data).map(([k, v]) => [k, Buffer.byteLength(v)] as const);
+  const total = sizes.reduce((sum, [, n]) => sum + n, 0);
+  if (total <= MAX_PLAN_DATA_BYTES) return undefined;
+
+  const images = sizes.find(([k]) => k === IMAGES_KEY)?.[1];
+  if (images === undefined) {
+    const message = `job plan is ${total} bytes; at most ${MAX_PLAN_DATA_BYTES} fit`;
+    return { reason: 'PlanTooLarge', message };
+  }
+  const room = Math.max(0, MAX_PLAN_DATA_BYTES - (total - images));
+  return { reason: 'ImageListTooLarge', message: `image list is ${images} bytes; at most ${room} fit` };
+}
+
 export interface JobRef {
   readonly name: string;
   readonly uid: string;

@@ -78,4 +78,17 @@ describe('report', () => {
       '5.0 GiB',
     ]);
   });
+
+  test('a container name with escape sequences is shown escaped in the table', () => {
+    const hostile: Decision = {
+      outcome: 'in-use',
+      reason: 'used by container \u001b[2Jx (running)',
+      entries: ['*'],
+      tags: ['docker.io/library/nginx:1.27'],
+      digests: [],
+    };
+    const table = reportTable({ ...report(false), decisions: [hostile] });
+    assert.equal(table.includes('\u001b'), false);
+    assert.ok(table.includes('container \\u001b[2Jx'), table);
+  });
 });

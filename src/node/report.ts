@@ -1,3 +1,4 @@
+import { printable } from '../text/printable.js';
 import { OUTCOME_ORDER, type Decision, type RunReport } from './decision.js';
 
 /** The report as pretty JSON, for scripts and for the worker pod's log. */
@@ -14,7 +15,8 @@ export function reportTable(report: RunReport): string {
       imageLabel(d),
       d.size === undefined ? '' : formatBytes(d.size),
       d.reason,
-    ]);
+    ])
+    .map((row) => row.map(printable));
   const header = ['OUTCOME', 'IMAGE', 'SIZE', 'WHY'];
   const lines = renderColumns([header, ...rows]);
   const t = report.totals;
@@ -24,7 +26,7 @@ export function reportTable(report: RunReport): string {
     : `${formatBytes(t.bytesReclaimed)} reclaimed`;
   lines.push(
     '',
-    `${report.endpoint} (${report.runtime}), ${mode}`,
+    printable(`${report.endpoint} (${report.runtime}), ${mode}`),
     `${t.images} images on node; removed ${t.removed}, would remove ${t.wouldRemove}, ` +
       `kept ${t.kept}, failed ${t.failed}, not present ${t.notPresent}, ` +
       `invalid ${t.invalid}${t.interrupted > 0 ? `, interrupted ${t.interrupted}` : ''}; ${bytes}`,

@@ -13,7 +13,7 @@ export interface FaultSpec {
   namespace?: string;
   name?: string;
   times: number;
-  status: 409 | 429 | 500;
+  status: 409 | 413 | 422 | 429 | 500;
   /** Seconds for the `Retry-After` header and `details.retryAfterSeconds`. */
   retryAfter?: number;
   message?: string;
@@ -54,6 +54,14 @@ function failure(spec: FaultSpec, t: FaultTarget): ApiError {
     const message =
       spec.message ?? `Operation cannot be fulfilled on ${t.resource}: injected conflict`;
     return new ApiError(409, 'Conflict', message, details);
+  }
+  if (spec.status === 413) {
+    const message = spec.message ?? 'request entity too large: injected';
+    return new ApiError(413, 'RequestEntityTooLarge', message, details);
+  }
+  if (spec.status === 422) {
+    const message = spec.message ?? `${t.resource} "${t.name ?? ''}" is invalid: injected`;
+    return new ApiError(422, 'Invalid', message, details);
   }
   const message = spec.message ?? 'Internal error occurred: injected failure';
   const retry = spec.retryAfter === undefined ? {} : { retryAfterSeconds: spec.retryAfter };

@@ -107,6 +107,18 @@ describe('OciLayoutSource: reading images', () => {
     assert.deepEqual(source.find().names, ['v1', 'docker.io/library/debian:12']);
   });
 
+  test('a ref name with control characters or spaces is ignored; the digest names it', async () => {
+    const hostile = '\u001b]0;PWNED\u0007\u001b[2J';
+    const dir = await layout(debian.blobs, [
+      ...indexEntry(debian.manifest, { names: [hostile] }),
+      ...indexEntry(debian.manifest, { names: ['has space:1'] }),
+    ]);
+    const source = await OciLayoutSource.open(dir);
+    const [entry] = source.entries;
+    assert.deepEqual(entry?.names, []);
+    assert.equal(entry?.name, debian.manifest.descriptor.digest);
+  });
+
   test('an unknown ref fails with SOURCE_NOT_FOUND listing what the layout holds', async () => {
     const source = await OciLayoutSource.open(await debianLayout());
     assert.throws(() => source.find('other:1'), {

@@ -119,6 +119,16 @@ async function checkLayoutFile(dir: string): Promise<void> {
   }
 }
 
+/**
+ * A ref name may be a bare tag (`1.0`) as well as a full reference, so it is not parsed; but
+ * neither form holds anything outside printable ASCII, and a name with control characters or
+ * spaces is only a way to smuggle text into reports. Such names are ignored (the digest names
+ * the entry instead).
+ */
+function isPlausibleName(name: string): boolean {
+  return /^[\x21-\x7e]{1,1024}$/.test(name);
+}
+
 /** One entry per target: index.json may list the same manifest once per name. */
 function groupEntries(manifests: readonly Descriptor[]): LayoutEntry[] {
   const byDigest = new Map<string, { descriptor: Descriptor; names: Set<string> }>();
@@ -126,7 +136,7 @@ function groupEntries(manifests: readonly Descriptor[]): LayoutEntry[] {
     const group = byDigest.get(descriptor.digest) ?? { descriptor, names: new Set<string>() };
     for (const key of [CONTAINERD_NAME, REF_NAME]) {
       const name = descriptor.annotations?.[key];
-      if (name !== undefined && name !== '') group.names.add(name);
+      if (name !== undefined && isPlausibleName(name)) group.names.add(name);
     }
     byDigest.set(descriptor.digest, group);
   }

@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import fc from 'fast-check';
+
+import { printable } from './printable.js';
+
+test('escape sequences and bells are shown escaped instead of reaching the terminal', () => {
+  assert.equal(printable('a\u001b]0;PWNED\u0007b\u001b[2J'), 'a\\u001b]0;PWNED\\u0007b\\u001b[2J');
+  assert.equal(
+    printable('tab\there\nnl\u009bcsi\u007f'),
+    'tab\\u0009here\\u000anl\\u009bcsi\\u007f',
+  );
+});
+
+test('printable text passes through unchanged, non-ASCII included', () => {
+  assert.equal(
+    printable('docker.io/library/nginx:1.27 — ünïcode'),
+    'docker.io/library/nginx:1.27 — ünïcode',
+  );
+});
+
+test('no output ever holds a control character', () => {
+  fc.assert(
+    fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => {
+      // eslint-disable-next-line no-control-regex -- the property is about control characters
+      return !/[\u0000-\u001f\u007f-\u009f]/.test(printable(s));
+    }),
+  );
+});
