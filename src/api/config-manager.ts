@@ -33,6 +33,8 @@ export const MANAGER_KEYS = [
   'nodeFilter',
 ] as const;
 
+const STRICT = { strict: true } as const;
+
 const RUNTIME_ADDRESS: StringRule = {
   allowed: 'a CRI socket address: unix:///absolute/path or tcp://host:port',
   test: (v) => /^unix:\/\/\/\S+$/u.test(v) || /^tcp:\/\/[^\s/]+:\d{1,5}$/u.test(v),
@@ -123,8 +125,9 @@ function readProfile(reader: ConfigReader, manager: Section): ManagerConfig['pro
 }
 
 function readImageJob(manager: Section): ManagerConfig['imageJob'] {
-  const section = manager.child('imageJob', ['successRatio', 'cleanup']);
-  const cleanup = section.child('cleanup', ['delayOnSuccess', 'delayOnFailure']);
+  // Strict: a misspelt key here silently changes how jobs are judged and kept.
+  const section = manager.child('imageJob', ['successRatio', 'cleanup'], STRICT);
+  const cleanup = section.child('cleanup', ['delayOnSuccess', 'delayOnFailure'], STRICT);
   const d = defaultEraserConfig().manager.imageJob;
   return {
     successRatio: section.number('successRatio', d.successRatio, 0, 1),
@@ -136,7 +139,8 @@ function readImageJob(manager: Section): ManagerConfig['imageJob'] {
 }
 
 function readNodeFilter(manager: Section): ManagerConfig['nodeFilter'] {
-  const section = manager.child('nodeFilter', ['type', 'selectors']);
+  // Strict: a misspelt key here would silently change which nodes are cleaned.
+  const section = manager.child('nodeFilter', ['type', 'selectors'], STRICT);
   const d = defaultEraserConfig().manager.nodeFilter;
   return {
     type: section.oneOf('type', d.type, NODE_FILTER_TYPES),

@@ -7,6 +7,21 @@ import { parseYamlText } from './config-yaml.js';
 
 export const CONFIG_INVALID = 'CONFIG_INVALID';
 
+/**
+ * Top-level keys of Eraser's controller-runtime manager config that Eraser's own files carry
+ * (probes, metrics, leader election…). Flags set those here, so they are accepted and ignored.
+ */
+export const ERASER_EXTRA_KEYS = [
+  'health',
+  'metrics',
+  'webhook',
+  'leaderElection',
+  'cacheNamespace',
+  'gracefulShutDown',
+  'controller',
+  'syncPeriod',
+] as const;
+
 function render(value: unknown): string {
   if (value === undefined) return 'nothing';
   // Values come from YAML, so JSON can always render them.
@@ -59,7 +74,8 @@ function readVersion(reader: ConfigReader, root: ReturnType<ConfigReader['sectio
 
 /**
  * Parses EraserConfig YAML of any supported version into the internal shape, filling defaults.
- * Throws `ConfigError` naming every invalid field; unknown fields become warnings.
+ * Throws `ConfigError` naming every invalid field (unknown keys under `manager.nodeFilter` and
+ * `manager.imageJob` included); other unknown fields become warnings, at error level.
  */
 export function parseEraserConfig(text: string, file = '<inline>'): LoadedConfig {
   const parsed = parseYamlText(text);
@@ -70,7 +86,9 @@ export function parseEraserConfig(text: string, file = '<inline>'): LoadedConfig
   }
 
   const reader = new ConfigReader();
-  const root = reader.section(parsed.value, '', ['apiVersion', 'kind', 'manager', 'components']);
+  const root = reader.section(parsed.value, '', ['apiVersion', 'kind', 'manager', 'components'], {
+    quiet: ERASER_EXTRA_KEYS,
+  });
   const version = readVersion(reader, root);
   if (reader.issues.length > 0 || version === '') throw new ConfigError(file, reader.issues);
 

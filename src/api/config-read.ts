@@ -1,3 +1,4 @@
+import { nearestField } from './config-suggest.js';
 import { parseDuration } from './duration.js';
 import { parseQuantity } from './quantity.js';
 
@@ -12,6 +13,21 @@ export interface ConfigIssue {
 export interface ConfigWarning {
   field: string;
   message: string;
+  /**
+   * `error` for a key the config does not know at all: most likely a typo, after which the
+   * manager runs on a default the user did not mean.
+   */
+  level: 'warn' | 'error';
+  /** The known field an unknown key most likely meant. */
+  suggestion?: string;
+}
+
+/** How a section treats keys it does not know. */
+export interface SectionRules {
+  /** Unknown keys are invalid (ConfigError) rather than logged and ignored. */
+  readonly strict?: boolean;
+  /** Keys accepted and ignored without a word: Eraser's own keys that do nothing here. */
+  readonly quiet?: readonly string[];
 }
 
 /** A check on a string value: `allowed` is shown to the user when `test` fails. */
@@ -41,20 +57,47 @@ export class ConfigReader {
   }
 
   warn(field: string, message: string): void {
-    this.warnings.push({ field, message });
+    this.warnings.push({ field, message, level: 'warn' });
   }
 
-  /** The mapping at `field`; absent or null reads as empty. Keys not in `known` are warned. */
-  section(value: unknown, field: string, known: readonly string[]): Section {
+  /**
+   * The mapping at `field`; absent or null reads as empty. Keys not in `known` are errors in a
+   * strict section, else reported at error level, both with the nearest known name.
+   */
+  section(
+    value: unknown,
+    field: string,
+    known: readonly string[],
+    rules: SectionRules = {},
+  ): Section {
     if (value === undefined || value === null) return new Section(this, {}, field);
     if (!isPlain(value)) {
       this.fail(field, value, 'a mapping');
       return new Section(this, {}, field);
     }
     for (const key of Object.keys(value)) {
-      if (!known.includes(key)) this.warn(join(field, key), 'unknown field, ignored');
+      if (!known.includes(key) && rules.quiet?.includes(key) !== true) {
+        this.unknown(join(field, key), key, value[key], known, rules.strict === true);
+      }
     }
     return new Section(this, value, field);
+  }
+
+  private unknown(
+    field: string,
+    key: string,
+    value: unknown,
+    known: readonly string[],
+    strict: boolean,
+  ): void {
+    const suggestion = nearestField(key, known);
+    const hint = suggestion === undefined ? '' : ` (did you mean ${suggestion}?)`;
+    if (strict) {
+      this.fail(field, value, `no unknown field here; known fields: ${known.join(', ')}${hint}`);
+      return;
+    }
+    const message = `unknown field, ignored${hint}`;
+    this.warnings.push({ field, message, level: 'error', ...(suggestion ? { suggestion } : {}) });
   }
 }
 
@@ -83,8 +126,8 @@ export class Section {
     return this.raw(key) !== undefined;
   }
 
-  child(key: string, known: readonly string[]): Section {
-    return this.reader.section(this.raw(key), this.field(key), known);
+  child(key: string, known: readonly string[], rules: SectionRules = {}): Section {
+    return this.reader.section(this.raw(key), this.field(key), known, rules);
   }
 
   private bad<T>(key: string, allowed: string, fallback: T): T {

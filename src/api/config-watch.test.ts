@@ -10,7 +10,7 @@ import { ConfigError, watchConfig, type LoadedConfig } from './config.js';
 const FILE = 'controller_manager_config.yaml';
 
 function configText(level: string): string {
-  return `apiVersion: eraser.sh/v1alpha3\nkind: EraserConfig\nmanager: {logLevel: ${level}}\n`;
+  return `apiVersion: eraser.sh/v1alpha3\nkind: EraserConfig\nmanager:\n  logLevel: ${level}\n`;
 }
 
 /** Lays out a directory the way the kubelet mounts a ConfigMap, and updates it the same way. */
@@ -113,6 +113,18 @@ describe('watchConfig', () => {
     } finally {
       watcher.close();
     }
+  });
+
+  test('logs an unknown field at error level with the field it most likely meant', async () => {
+    const logs = new LogCapture();
+    await mount.swap(`${configText('info')}  schedulng: {repeatInterval: 1h}\n`);
+    const watcher = await watchConfig(mount.path, () => undefined, {
+      logger: createLogger('info', logs),
+    });
+    watcher.close();
+    const line = logs.lines.find((l) => l['field'] === 'manager.schedulng');
+    assert.equal(line?.['level'], 50);
+    assert.equal(line['didYouMean'], 'scheduling');
   });
 
   test('refuses to start on an invalid config', async () => {

@@ -28,7 +28,9 @@ interface State {
 }
 
 function logWarnings(log: Logger, loaded: LoadedConfig): void {
-  for (const warning of loaded.warnings) log.warn({ field: warning.field }, warning.message);
+  for (const { field, message, level, suggestion } of loaded.warnings) {
+    log[level](suggestion === undefined ? { field } : { field, didYouMean: suggestion }, message);
+  }
 }
 
 function apply(state: State, text: string): void {

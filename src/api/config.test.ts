@@ -242,15 +242,38 @@ describe('EraserConfig fields', () => {
     assert.deepEqual(config.timeout, { totalMs: 2 * HOUR, perImageMs: 600_000 });
   });
 
-  test('warns about unknown fields at every level instead of failing', () => {
+  test('reports unknown fields at every level, at error level, instead of failing', () => {
     const text =
-      `${v3}health: {}\nmanager: {profile: {enable: true}}\n` +
+      `${v3}helth: {}\nmanager: {profile: {enable: true}}\n` +
       'components: {scanner: {config: "extra: 1"}}\n';
     const { warnings } = parseEraserConfig(text);
     assert.deepEqual(
-      warnings.map((w) => w.field),
-      ['health', 'manager.profile.enable', 'components.scanner.config.extra'],
+      warnings.map((w) => [w.field, w.level]),
+      [
+        ['helth', 'error'],
+        ['manager.profile.enable', 'error'],
+        ['components.scanner.config.extra', 'error'],
+      ],
     );
+  });
+
+  test('a misspelt field names the field it most likely meant', () => {
+    const { warnings } = parseEraserConfig(`${v3}manager: {schedulng: {repeatInterval: 1h}}\n`);
+    assert.deepEqual(warnings, [
+      {
+        field: 'manager.schedulng',
+        message: 'unknown field, ignored (did you mean scheduling?)',
+        level: 'error',
+        suggestion: 'scheduling',
+      },
+    ]);
+  });
+
+  test('the keys of Eraser’s controller-runtime config are accepted without a word', () => {
+    const text =
+      `${v3}health: {healthProbeBindAddress: ":8081"}\nmetrics: {bindAddress: ":8080"}\n` +
+      'leaderElection: {leaderElect: true, resourceName: e}\nwebhook: {port: 9443}\n';
+    assert.deepEqual(parseEraserConfig(text).warnings, []);
   });
 
   test('lowers a default request to a smaller limit the file sets, as Kubernetes would', () => {
@@ -273,6 +296,28 @@ describe('EraserConfig fields', () => {
 
 describe('EraserConfig validation errors name the field, the value and what is allowed', () => {
   const v3 = header('v1alpha3');
+
+  // These sections decide which nodes are cleaned and how jobs are judged: a typo is refused.
+  const strict: [string, string, RegExp][] = [
+    ['nodeFilter: {selector: [a]}', 'nodeFilter.selector', /did you mean selectors\?/u],
+    ['nodeFilter: {tpye: include}', 'nodeFilter.tpye', /type, selectors \(did you mean type/u],
+    ['imageJob: {successRatoi: 0.5}', 'imageJob.successRatoi', /did you mean successRatio\?/u],
+    [
+      'imageJob: {cleanup: {delayOnSucess: 0s}}',
+      'imageJob.cleanup.delayOnSucess',
+      /did you mean delayOnSuccess\?/u,
+    ],
+  ];
+  for (const [yaml, field, allowed] of strict) {
+    test(`an unknown key is refused under manager: ${field}`, () => {
+      const err = expectIssue(`${v3}manager: {${yaml}}\n`, `manager.${field}`, allowed);
+      assert.match(err.message, new RegExp(`manager\\.${field.replace(/\./gu, '\\.')}`, 'u'));
+    });
+  }
+
+  test('an unknown key outside the strict sections is not refused', () => {
+    assert.doesNotThrow(() => parseEraserConfig(`${v3}manager: {nodeFiltre: {}}\n`));
+  });
   const cases: [string, string, string, RegExp][] = [
     ['a missing apiVersion', 'kind: EraserConfig\n', 'apiVersion', /v1alpha3/u],
     [

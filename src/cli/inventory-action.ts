@@ -2,6 +2,7 @@
 import { Presets, SingleBar } from 'cli-progress';
 
 import { EraserError, errorMessage } from '../errors.js';
+import { InvalidReferenceError, parseReference } from '../images/reference.js';
 import { createLogger, isLogLevel, type Logger } from '../logger.js';
 import { InvalidEndpointError, RuntimeError } from '../runtime/errors.js';
 import { openLayerCache, type LayerCache } from '../scanner/cache.js';
@@ -10,11 +11,12 @@ import { ExitCode } from './exit-codes.js';
 import { inventoryCycloneDx } from './inventory-cyclonedx.js';
 import { inventoryJson, inventoryTable } from './inventory-output.js';
 import { inventoryAll, summarise, type InventoryReport } from './inventory-run.js';
-import { terminalSafe } from './inventory-text.js';
+import { printable } from '../text/printable.js';
 import {
   openContainerd,
   openDockerArchive,
   openOciLayout,
+  requirePlatform,
   type OpenedSource,
   type SourceRequest,
 } from './inventory-targets.js';
@@ -31,6 +33,21 @@ function checkInputs(refs: readonly string[], flags: InventoryFlags): void {
   if (!fromFile && flags.all !== true && refs.length === 0) {
     const hint = 'name images, pass --all, or read --oci-layout DIR or --docker-archive FILE';
     throw new EraserError('INVENTORY_USAGE', `nothing to do: ${hint}`);
+  }
+  for (const ref of refs) checkReference(ref, fromFile);
+}
+
+/**
+ * Refs are checked before anything is read, as `eraser run` checks its list. A layout's ref
+ * name may also be a bare tag outside the reference grammar (`V1`), so file sources accept any
+ * printable ASCII word there; what they hold is matched exactly.
+ */
+function checkReference(ref: string, fromFile: boolean): void {
+  try {
+    parseReference(ref);
+  } catch (err: unknown) {
+    if (!(err instanceof InvalidReferenceError)) throw err;
+    if (!fromFile || !/^[\x21-\x7e]{1,1024}$/.test(ref)) throw err;
   }
 }
 
@@ -69,6 +86,7 @@ export async function runInventoryCommand(
     if (flags.cacheDir !== undefined)
       cache = await openLayerCache({ dir: flags.cacheDir, logger: log });
     source = await openSource(refs, flags, { platform, logger: log, signal: controller.signal });
+    if (flags.platform !== undefined) source = requirePlatform(source, platform);
 
     const run = { flags, io, log, cache, signal: controller.signal };
     const report = await inventory(source, formatPlatform(platform), run);
@@ -81,6 +99,7 @@ export async function runInventoryCommand(
     if (controller.signal.aborted) return ExitCode.Interrupted;
     return report.totals.failed > 0 ? ExitCode.PartialFailure : ExitCode.Ok;
   } catch (err: unknown) {
+    if (flags.output === 'json') io.stdout.write(errorJson(err));
     return failure(err, log, io);
   } finally {
     stopSignals();
@@ -111,7 +130,7 @@ async function inventory(
       logger: log,
       signal,
       ...(cache === undefined ? {} : { build: cache.buildInventory }),
-      onImage: (result) => progress?.increment({ image: terminalSafe(result.image) }),
+      onImage: (result) => progress?.increment({ image: printable(result.image) }),
     });
     return summarise(source.description, platform, images);
   } finally {
@@ -154,12 +173,18 @@ function reportFailures(report: InventoryReport, io: InventoryIo): void {
   for (const result of report.images) {
     if (result.status !== 'failed') continue;
     const line = `eraser: ${result.image} not inventoried: ${result.error.message}`;
-    io.stderr.write(`${terminalSafe(line)}\n`);
+    io.stderr.write(`${printable(line)}\n`);
   }
 }
 
+/** A JSON reader gets a document on stdout even when nothing was read, as `eraser run` does. */
+function errorJson(err: unknown): string {
+  const code = err instanceof EraserError ? err.code : 'INTERNAL';
+  return `${JSON.stringify({ error: { code, message: errorMessage(err) } }, null, 2)}\n`;
+}
+
 function failure(err: unknown, log: Logger, io: InventoryIo): ExitCode {
-  io.stderr.write(`eraser: ${terminalSafe(errorMessage(err))}\n`);
+  io.stderr.write(`eraser: ${printable(errorMessage(err))}\n`);
   if (err instanceof RuntimeError && !(err instanceof InvalidEndpointError)) {
     log.error({ err, code: err.code }, 'runtime unavailable');
     return ExitCode.RuntimeUnavailable;

@@ -1,8 +1,9 @@
 /**
  * The inventory as a CycloneDX JSON BOM (1.5 or 1.6). One image: the image is the BOM's subject
  * (`metadata.component`) and its packages are the components. Several images: each image is a
- * `container` component with its packages nested. Failed images are not in the BOM; the exit
- * code and stderr report them.
+ * `container` component with its packages nested. Failed images have no component: each is an
+ * `eraser:image:failed` property of the BOM's metadata (besides stderr and the exit code), so a
+ * BOM missing an image says so. The OS component carries its end-of-life verdict.
  */
 import * as CDX from '@cyclonedx/cyclonedx-library';
 
@@ -100,7 +101,14 @@ function imageComponent(result: Inventoried, refs: RefMaker, prefix: string) {
     const type = CDX.Enums.ComponentType.OperatingSystem;
     const osRef = refs.make(`${prefix}os:${os.family}`);
     const props = { bomRef: osRef, version: os.version, description: os.name };
-    children.unshift(new CDX.Models.Component(type, os.family, props));
+    const osComponent = new CDX.Models.Component(type, os.family, props);
+    for (const prop of [
+      ...property('eraser:os:eol-date', os.eol?.date),
+      ...property('eraser:os:past-eol', os.eol === undefined ? undefined : String(os.eol.pastEol)),
+    ]) {
+      osComponent.properties.add(prop);
+    }
+    children.unshift(osComponent);
   }
   return { image, children };
 }
@@ -111,6 +119,14 @@ export function inventoryCycloneDx(report: InventoryReport, options: CycloneDxOp
   bom.metadata.tools.components.add(
     new CDX.Models.Component(CDX.Enums.ComponentType.Application, 'eraser'),
   );
+
+  for (const result of report.images) {
+    if (result.status !== 'failed') continue;
+    const { code, message } = result.error;
+    bom.metadata.properties.add(
+      new CDX.Models.Property('eraser:image:failed', `${result.image}: ${code}: ${message}`),
+    );
+  }
 
   const done = report.images.filter((r): r is Inventoried => r.status === 'inventoried');
   const refs = new RefMaker();

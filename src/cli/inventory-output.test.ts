@@ -49,16 +49,16 @@ interface Component {
   purl?: string;
   'bom-ref'?: string;
   components?: Component[];
+  properties?: { name: string; value: string }[];
 }
 
-function bomOf(images: ImageResult[]): {
-  metadata: { component?: Component };
+interface Bom {
+  metadata: { component?: Component; properties?: { name: string; value: string }[] };
   components: Component[];
-} {
-  return JSON.parse(inventoryCycloneDx(summarise(source, 'linux/amd64', images), options)) as {
-    metadata: { component?: Component };
-    components: Component[];
-  };
+}
+
+function bomOf(images: ImageResult[]): Bom {
+  return JSON.parse(inventoryCycloneDx(summarise(source, 'linux/amd64', images), options)) as Bom;
 }
 
 describe('CycloneDX output', () => {
@@ -77,12 +77,33 @@ describe('CycloneDX output', () => {
     assert.deepEqual(refs, ['pkg:npm/ms@2.1.3', 'pkg:npm/ms@2.1.3#2']);
   });
 
-  test('failed images are left out of the BOM', () => {
+  test('failed images have no component but are named in the metadata properties', () => {
     const bom = bomOf([done('registry.test/app:1', [npm('a', '1.0.0', 'p')], MANIFEST), failed]);
     assert.equal(bom.metadata.component?.name, 'registry.test/app:1');
     assert.deepEqual(
       bom.components.map((c) => c.purl),
       ['pkg:npm/a@1.0.0'],
+    );
+    const value = 'broken:1: SOURCE_BLOB_MISSING: layer sha256:… of image broken:1 is missing';
+    assert.deepEqual(bom.metadata.properties, [{ name: 'eraser:image:failed', value }]);
+  });
+
+  test('the OS component carries its end-of-life date and verdict', () => {
+    const image = done('registry.test/app:1', [], MANIFEST);
+    const eol = { date: '2022-06-30', pastEol: true };
+    const os = { family: 'debian', version: '9', name: 'Debian 9', eol };
+    const withOs: ImageResult =
+      image.status === 'inventoried' ? { ...image, inventory: { ...image.inventory, os } } : image;
+    const [osComponent] = bomOf([withOs]).components;
+    assert.deepEqual(
+      [osComponent?.type, osComponent?.properties],
+      [
+        'operating-system',
+        [
+          { name: 'eraser:os:eol-date', value: '2022-06-30' },
+          { name: 'eraser:os:past-eol', value: 'true' },
+        ],
+      ],
     );
   });
 
@@ -176,5 +197,25 @@ describe('table output of hostile image content', () => {
     );
     assert.ok(text.includes('\n  npm   \\u0007   1                x\n'), text);
     assert.ok(text.includes('\n  npm   abcdefg  2                y\n'), text);
+  });
+
+  test('a warning line adds the path and layer its message does not name', () => {
+    const image = done('app:1', []);
+    const warnings = [
+      { code: 'SCAN_FILE_TOO_LARGE', message: '9 bytes, over the 1 kept', layer: LAYER, path: 'f' },
+      { code: 'SCAN_PARSE', message: `f in layer ${LAYER}: bad`, layer: LAYER, path: 'f' },
+    ];
+    const withWarnings: ImageResult =
+      image.status === 'inventoried'
+        ? { ...image, inventory: { ...image.inventory, warnings } }
+        : image;
+    const text = inventoryTable(summarise(source, 'linux/amd64', [withWarnings]));
+    assert.ok(
+      text.includes(
+        `  warning SCAN_FILE_TOO_LARGE: 9 bytes, over the 1 kept (path f, layer ${LAYER})\n`,
+      ),
+      text,
+    );
+    assert.ok(text.includes(`  warning SCAN_PARSE: f in layer ${LAYER}: bad\n`), text);
   });
 });

@@ -1,7 +1,7 @@
-import type { Package } from '../scanner/types.js';
+import type { Package, ScanWarning } from '../scanner/types.js';
 import type { ImageResult, InventoryReport } from './inventory-run.js';
 import type { SourceDescription } from './inventory-targets.js';
-import { terminalSafe } from './inventory-text.js';
+import { printable } from '../text/printable.js';
 
 /** The report as JSON: stable field names, one object per image, failures included. */
 export function inventoryJson(report: InventoryReport): string {
@@ -47,7 +47,17 @@ function columns(rows: readonly (readonly string[])[]): string[] {
 
 function packageRow(p: Package): string[] {
   const source = p.sourceName === undefined ? '' : p.sourceName;
-  return [p.ecosystem, p.name, p.version, source, p.path].map(terminalSafe);
+  return [p.ecosystem, p.name, p.version, source, p.path].map(printable);
+}
+
+/** A warning with the path and layer its message does not already name. */
+function warningLine(w: ScanWarning): string {
+  const where = [
+    ...(w.path === undefined || w.message.includes(w.path) ? [] : [`path ${w.path}`]),
+    ...(w.layer === undefined || w.message.includes(w.layer) ? [] : [`layer ${w.layer}`]),
+  ];
+  const suffix = where.length === 0 ? '' : ` (${where.join(', ')})`;
+  return `  warning ${w.code}: ${w.message}${suffix}`;
 }
 
 function imageSection(result: ImageResult): string[] {
@@ -63,7 +73,7 @@ function imageSection(result: ImageResult): string[] {
     (a, b) => a.ecosystem.localeCompare(b.ecosystem) || a.name.localeCompare(b.name),
   );
   const table = columns([['TYPE', 'NAME', 'VERSION', 'SOURCE', 'PATH'], ...sorted.map(packageRow)]);
-  const warnings = inventory.warnings.map((w) => `  warning ${w.code}: ${w.message}`);
+  const warnings = inventory.warnings.map(warningLine);
   return [header.trimEnd(), `  ${os}${eol}`, ...table.map((line) => `  ${line}`), ...warnings, ''];
 }
 
@@ -79,5 +89,5 @@ export function inventoryTable(report: InventoryReport): string {
   ];
   // Cells were made safe before their widths were measured; every line is made safe again so
   // that no image text (names, OS, warnings, errors) reaches the terminal raw.
-  return `${lines.map(terminalSafe).join('\n')}\n`;
+  return `${lines.map(printable).join('\n')}\n`;
 }

@@ -12,7 +12,11 @@ import { connectRuntime, type CriRuntime } from '../runtime/cri-client.js';
 import {
   ContainerdImageSource,
   DockerArchiveSource,
+  formatPlatform,
+  ImageSourceError,
   OciLayoutSource,
+  parsePlatform,
+  platformRank,
   type Platform,
   type ResolvedImage,
   type SourceEntry,
@@ -131,6 +135,40 @@ function fileTargets(source: FileSource, request: SourceRequest): InventoryTarge
     name: ref,
     resolve: () => Promise.resolve().then(() => source.resolve(source.find(ref), ref)),
   }));
+}
+
+/**
+ * With --platform, an image whose config names a platform that cannot serve the one asked for
+ * fails: a single-manifest image has no other platform to offer, and reading it anyway would
+ * report packages of a platform the user did not ask about.
+ */
+export function requirePlatform(source: OpenedSource, want: Platform): OpenedSource {
+  const targets = source.targets.map((target) => ({
+    name: target.name,
+    resolve: async () => checkPlatform(await target.resolve(), want),
+  }));
+  return { ...source, targets };
+}
+
+function checkPlatform(image: ResolvedImage, want: Platform): ResolvedImage {
+  if (image.platform === undefined || suits(want, image.platform)) return image;
+  const wanted = formatPlatform(want);
+  const message =
+    `image ${image.name} is for ${image.platform} (its config says so), ` +
+    `not ${wanted} as --platform asks; it offers no other platform`;
+  throw new ImageSourceError('SOURCE_NO_PLATFORM', message, {
+    image: image.name,
+    platform: wanted,
+    offered: [image.platform],
+  });
+}
+
+function suits(want: Platform, have: string): boolean {
+  try {
+    return platformRank(want, parsePlatform(have)) !== undefined;
+  } catch {
+    return false;
+  }
 }
 
 export async function openOciLayout(dir: string, request: SourceRequest): Promise<OpenedSource> {

@@ -119,8 +119,8 @@ export function managerCommand(setExit: (code: number) => void): Command {
 export async function manage(flags: ManagerFlags): Promise<number> {
   const log = createLogger(isLogLevel(flags.logLevel) ? flags.logLevel : 'info');
   const stop = new AbortController();
-  const onSignal = (): void => {
-    stop.abort();
+  const onSignal = (signal: NodeJS.Signals): void => {
+    stop.abort(signal);
   };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
@@ -133,6 +133,8 @@ export async function manage(flags: ManagerFlags): Promise<number> {
       logger: log,
       signal: stop.signal,
     });
+    // runManager resolves only after the controllers stopped and the lease went back.
+    log.info({ signal: stop.signal.reason as unknown }, 'manager stopped');
     return ExitCode.Ok;
   } catch (err: unknown) {
     process.stderr.write(`eraser manager: ${errorMessage(err)}\n`);

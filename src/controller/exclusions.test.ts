@@ -33,6 +33,16 @@ describe('exclusion ConfigMaps', () => {
     const snap = snapshotExclusions([cm('bad', { list: '{"exclude": ["alpine"]}' })]);
     assert.equal(snap.ok, false);
     assert.equal(snap.source, 'eraser-system/bad/list');
+    assert.match(snap.message, /^exclusion list eraser-system\/bad\/list: /);
+  });
+
+  test('lists too large together are refused with their total size, no single source', () => {
+    const entries = Array.from({ length: 10_000 }, (_, i) => `registry.example.test/app${i}:*`);
+    const big = JSON.stringify({ excluded: entries });
+    const snap = snapshotExclusions([cm('a', { k: big }), cm('b', { k: big })]);
+    assert.equal(snap.ok, false);
+    assert.equal(snap.source, undefined);
+    assert.match(snap.message, /^exclusion lists total \d+ bytes; at most 524288 fit$/);
   });
 
   test('no exclusion ConfigMaps means no files', () => {

@@ -15,7 +15,13 @@ export interface ExclusionFile {
 
 export type ExclusionSnapshot =
   | { readonly ok: true; readonly files: readonly ExclusionFile[]; readonly entries: number }
-  | { readonly ok: false; readonly source: string; readonly message: string };
+  | {
+      readonly ok: false;
+      /** The document at fault; absent when the lists are only too large together. */
+      readonly source?: string;
+      /** For the user, naming the document or the sizes. */
+      readonly message: string;
+    };
 
 /** Keeps the job ConfigMap well below the 1 MiB object limit, with room for the plan. */
 export const MAX_EXCLUSION_BYTES = 512 * 1024;
@@ -46,7 +52,7 @@ export function snapshotExclusions(configMaps: readonly ConfigMapInfo[]): Exclus
       try {
         entries += parseExclusionJson(content, source).rules.length;
       } catch (err: unknown) {
-        return { ok: false, source, message: errorMessage(err) };
+        return { ok: false, source, message: `exclusion list ${source}: ${errorMessage(err)}` };
       }
       bytes += Buffer.byteLength(content);
       const index = files.length;
@@ -55,7 +61,7 @@ export function snapshotExclusions(configMaps: readonly ConfigMapInfo[]): Exclus
   }
   if (bytes > MAX_EXCLUSION_BYTES) {
     const message = `exclusion lists total ${bytes} bytes; at most ${MAX_EXCLUSION_BYTES} fit`;
-    return { ok: false, source: 'all exclusion ConfigMaps', message };
+    return { ok: false, message };
   }
   return { ok: true, files, entries };
 }

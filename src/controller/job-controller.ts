@@ -157,7 +157,7 @@ export class JobController {
     await this.ctx.api.patchCustomStatus(IMAGE_JOBS, job.name, status);
     const message = `running on ${plan.targets.length} nodes, skipping ${plan.skipped}`;
     this.jobEvent(job, 'Normal', 'Started', message);
-    this.reporter.started(job, message);
+    await this.reporter.started(job, message);
     return { outcome: 'started', details: { targets: plan.targets.length, skipped: plan.skipped } };
   }
 

@@ -65,7 +65,8 @@ export function checkPlanSize(data: Readonly<Record<string, string>>): PlanTooLa
     return { reason: 'PlanTooLarge', message };
   }
   const room = Math.max(0, MAX_PLAN_DATA_BYTES - (total - images));
-  return { reason: 'ImageListTooLarge', message: `image list is ${images} bytes; at most ${room} fit` };
+  const message = `image list is ${images} bytes; at most ${room} fit`;
+  return { reason: 'ImageListTooLarge', message };
 }
 
 export interface JobRef {

@@ -99,9 +99,7 @@ export function buildPlan(ctx: ManagerContext, job: JobInfo): PlanResult {
   if (isRefusal(images)) return images;
 
   const snapshot = snapshotExclusions(ctx.cache.exclusions.values());
-  if (!snapshot.ok) {
-    return refuse('InvalidExclusions', `exclusion list ${snapshot.source}: ${snapshot.message}`);
-  }
+  if (!snapshot.ok) return refuse('InvalidExclusions', snapshot.message);
 
   const pod = template(ctx, job, kind, snapshot.files);
   if (isRefusal(pod)) return pod;

@@ -4,7 +4,7 @@ import type { JobResult, JobRun } from './job-run.js';
 import { IMAGE_LISTS } from './kube/api.js';
 import type { ImageListInfo, JobInfo } from './kube/objects.js';
 import { ANNOTATIONS } from './labels.js';
-import { listStatus } from './list-status.js';
+import { listStatus, runningConditions } from './list-status.js';
 
 const LIST_API_VERSION = 'eraser.sh/v1';
 
@@ -40,9 +40,18 @@ function resultFromStatus(job: JobInfo): JobResult {
 export class ListReporter {
   constructor(private readonly ctx: ManagerContext) {}
 
-  started(job: JobInfo, message: string): void {
+  /** Marks the list's run as under way: `Complete=False, reason=Running`, and an Event. */
+  async started(job: JobInfo, message: string): Promise<void> {
     const list = ownerList(this.ctx, job);
-    if (list !== undefined) this.event(list, 'Normal', 'JobStarted', `${job.name} ${message}`);
+    const generation = jobGeneration(job);
+    if (list === undefined) return;
+    const text = `${job.name} ${message}`;
+    if (generation !== undefined) {
+      const previous = list.status?.conditions ?? [];
+      const conditions = runningConditions(previous, generation, text, this.ctx.now());
+      await this.ctx.api.patchCustomStatus(IMAGE_LISTS, list.name, { conditions });
+    }
+    this.event(list, 'Normal', 'JobStarted', text);
   }
 
   async finished(job: JobInfo, run: JobRun): Promise<void> {

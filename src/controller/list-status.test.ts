@@ -4,7 +4,7 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 
 import type { Condition } from '../api/condition.js';
-import { checkImages, listStatus } from './list-status.js';
+import { checkImages, listStatus, runningConditions } from './list-status.js';
 
 describe('ImageList status', () => {
   const result = {
@@ -80,6 +80,49 @@ describe('ImageList status', () => {
         const check = checkImages(images);
         assert.equal(typeof check.ok, 'boolean');
       }),
+    );
+  });
+});
+
+describe('ImageList conditions while a job runs', () => {
+  const finished: Condition[] = [
+    {
+      type: 'Complete',
+      status: 'True',
+      observedGeneration: 1,
+      lastTransitionTime: '2024-01-01T00:00:00.000Z',
+      reason: 'SuccessRatioMet',
+      message: 'old run',
+    },
+    {
+      type: 'Succeeded',
+      status: 'True',
+      observedGeneration: 1,
+      lastTransitionTime: '2024-01-01T00:00:00.000Z',
+      reason: 'SuccessRatioMet',
+      message: 'old run',
+    },
+  ];
+
+  test('Complete turns False with reason Running and the job, other conditions stay', () => {
+    const now = Date.parse('2024-02-01T00:00:00Z');
+    const conditions = runningConditions(finished, 2, 'job-x running on 3 nodes', now);
+    assert.deepEqual(conditions[0], {
+      type: 'Complete',
+      status: 'False',
+      observedGeneration: 2,
+      lastTransitionTime: '2024-02-01T00:00:00.000Z',
+      reason: 'Running',
+      message: 'job-x running on 3 nodes',
+    });
+    assert.deepEqual(conditions.slice(1), finished.slice(1));
+  });
+
+  test('a list that never ran gets only the Complete condition', () => {
+    const conditions = runningConditions([], 1, 'job-y', 0);
+    assert.deepEqual(
+      conditions.map((c) => [c.type, c.status, c.reason]),
+      [['Complete', 'False', 'Running']],
     );
   });
 });

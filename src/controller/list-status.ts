@@ -63,6 +63,28 @@ export function listStatus(
   };
 }
 
+/**
+ * The ImageList conditions while its job runs: `Complete=False, reason=Running`, naming the
+ * job. Other conditions stay as the last run left them (their observedGeneration says which).
+ */
+export function runningConditions(
+  previous: readonly Condition[],
+  generation: number,
+  message: string,
+  nowMs: number,
+): Condition[] {
+  const now = new Date(nowMs).toISOString();
+  const running = { generation, reason: 'Running', message, succeeded: false };
+  const complete = condition(
+    previous,
+    IMAGE_LIST_CONDITIONS.complete,
+    'False',
+    { ...running, counts: { desired: 0, succeeded: 0, failed: 0, skipped: 0 } },
+    now,
+  );
+  return [complete, ...previous.filter((c) => c.type !== IMAGE_LIST_CONDITIONS.complete)];
+}
+
 export type ImagesCheck =
   | { readonly ok: true; readonly images: readonly string[] }
   | { readonly ok: false; readonly reason: string; readonly message: string };

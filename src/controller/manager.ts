@@ -153,16 +153,21 @@ class Controllers {
   }
 }
 
+/**
+ * Each component's logger is a child of the root, not of the manager's: pino does not replace
+ * a binding a child repeats, so `component` would appear twice on every line.
+ */
 function buildContext(
   opts: ManagerOptions,
   resolved: ResolvedOptions,
-  log: Logger,
+  root: Logger,
   config: () => EraserConfig,
 ): ManagerContext {
-  const api = new KubeApi(opts.connection, log.child({ component: 'kube' }), opts.retry);
+  const log = root.child({ component: 'manager' });
+  const api = new KubeApi(opts.connection, root.child({ component: 'kube' }), opts.retry);
   return {
     api,
-    cache: new ClusterCache(api, resolved.namespace, log.child({ component: 'cache' })),
+    cache: new ClusterCache(api, resolved.namespace, root.child({ component: 'cache' })),
     namespace: resolved.namespace,
     log,
     events: new EventRecorder(api, log, resolved.identity),
@@ -187,12 +192,12 @@ function buildContext(
  */
 export async function startManager(opts: ManagerOptions): Promise<ManagerHandle> {
   const resolved = resolveOptions(opts);
-  const log = (opts.logger ?? createLogger()).child({ component: 'manager' });
+  const root = opts.logger ?? createLogger();
   const reload = { handler: (): void => undefined };
-  const source = await configSource(opts, log, () => {
+  const source = await configSource(opts, root, () => {
     reload.handler();
   });
-  const ctx = buildContext(opts, resolved, log, () => source.current());
+  const ctx = buildContext(opts, resolved, root, () => source.current());
   const controllers = new Controllers(ctx);
   reload.handler = () => {
     ctx.metrics.configReloads.inc();

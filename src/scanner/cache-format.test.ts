@@ -39,6 +39,7 @@ const contentArb: fc.Arbitrary<LayerContent> = fc.record(
       .map((pairs) => new Map(pairs)),
     whiteouts: fc.array(text, { maxLength: 6 }),
     opaqueDirs: fc.array(text, { maxLength: 6 }),
+    unreadable: fc.array(text, { maxLength: 6 }),
     warnings: fc.array(warningArb, { maxLength: 6 }),
   },
   { noNullPrototype: true },
@@ -106,6 +107,7 @@ describe('layer cache entry format', () => {
       links: new Map([['etc/os-release', { target: '../usr/lib/os-release', hard: false }]]),
       whiteouts,
       opaqueDirs: ['opt'],
+      unreadable: ['var/lib/dpkg/status'],
       warnings: [{ code: 'SCAN_PARSE', message: 'bad', path: 'x' }],
     };
     const decoded = decodeLayerPayload(decodeEntry('layer', entryFile('k', content)));
@@ -190,7 +192,7 @@ describe('layer cache entry format', () => {
       ['a 4 GiB file body', wrapped(payloadHead(), u32(1), str('p'), u32(0xfffffff0)), 'truncated'],
       [
         '4 billion warnings',
-        wrapped(payloadHead(), u32(0), u32(0), u32(0), u32(0), u32(0xffffffff)),
+        wrapped(payloadHead(), u32(0), u32(0), u32(0), u32(0), u32(0), u32(0xffffffff)),
         'malformed',
       ],
     ];
@@ -201,7 +203,7 @@ describe('layer cache entry format', () => {
   });
 
   test('fields outside their ranges are refused', () => {
-    const empty = [u32(0), u32(0), u32(0), u32(0), u32(0)];
+    const empty = [u32(0), u32(0), u32(0), u32(0), u32(0), u32(0)];
     const cases: [string, Buffer][] = [
       ['a negative entry count', wrapped(payloadHead(-1), ...empty)],
       ['a fractional entry count', wrapped(payloadHead(1.5), ...empty)],
@@ -232,6 +234,7 @@ describe('layer cache entry format', () => {
       links: new Map(),
       whiteouts: [],
       opaqueDirs: [],
+      unreadable: [],
       warnings: [],
     });
     assert.equal(

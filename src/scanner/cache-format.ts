@@ -16,7 +16,7 @@ import type { ScanWarning } from './types.js';
  * serialisation, the collector, an analyser's `wants`): older entries then read as foreign.
  * What analysers report from the same files is versioned apart (INVENTORY_RESULTS_VERSION).
  */
-export const CACHE_FORMAT = 1;
+export const CACHE_FORMAT = 2;
 
 const MAGIC = Buffer.from('ERASERLC', 'latin1');
 /** Magic, version (u32), kind (u32), payload length (u64), payload sha256. */
@@ -122,6 +122,7 @@ export function encodeLayerPayload(key: string, content: LayerContent): Buffer[]
   }
   out.strings(content.whiteouts);
   out.strings(content.opaqueDirs);
+  out.strings(content.unreadable);
   out.u32(content.warnings.length);
   for (const warning of content.warnings) writeWarning(out, warning);
   return out.finish();
@@ -143,10 +144,11 @@ export function decodeLayerPayload(payload: Buffer): { key: string; content: Lay
   const links = readMap(input, 9, () => readLink(input));
   const whiteouts = input.strings();
   const opaqueDirs = input.strings();
+  const unreadable = input.strings();
   const warnings = input.list(9, () => readWarning(input));
   input.end();
   const content = { digest, diffId, compression, entries, files, links, whiteouts, opaqueDirs };
-  return { key, content: { ...content, warnings } };
+  return { key, content: { ...content, unreadable, warnings } };
 }
 
 export function encodeIndexPayload(record: IndexRecord): Buffer[] {

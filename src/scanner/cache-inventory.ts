@@ -29,7 +29,7 @@ import type { ImageSource, Inventory } from './types.js';
  * fix, a new field, another purl form) in a way the analyser key cannot see: cached inventories
  * then miss, while layer entries stay valid.
  */
-export const INVENTORY_RESULTS_VERSION = 1;
+export const INVENTORY_RESULTS_VERSION = 2;
 
 /** An image whose identity the source vouches for, as ResolvedImage does. */
 export interface CachedImage extends ImageSource {

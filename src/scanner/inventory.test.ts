@@ -242,6 +242,38 @@ describe('buildInventory', () => {
     assert.ok(inventory.warnings.every((w) => w.message.includes('example.test/hostile:1')));
   });
 
+  test('an oversized upper copy hides the lower one: no packages, a warning', async () => {
+    const big = dpkgEntry('new', '2.0').padEnd(4096, '\n');
+    const image = await imageOf('example.test/grown:1', [
+      [{ path: 'var/lib/dpkg/status', content: dpkgEntry('old', '1.0') }],
+      [{ path: 'var/lib/dpkg/status', content: big }],
+    ]);
+    const inventory = await buildInventory(image, { clock, limits: { maxFileBytes: 1024 } });
+
+    assert.deepEqual(inventory.packages, []);
+    const warnings = inventory.warnings.map((w) => `${w.code} ${w.path ?? '-'} ${w.layer ?? '-'}`);
+    const upper = image.layers[1]?.digest ?? '';
+    assert.deepEqual(warnings, [`SCAN_FILE_TOO_LARGE var/lib/dpkg/status ${upper}`]);
+  });
+
+  test('links past the limit warn once and still hide the lower folder they replace', async () => {
+    const image = await imageOf('example.test/links:1', [
+      [{ path: 'var/lib/dpkg/status', content: dpkgEntry('old', '1.0') }],
+      [
+        { path: 'a', type: 'symlink', linkname: 'b' },
+        { path: 'var/lib/dpkg', type: 'symlink', linkname: '/elsewhere' },
+        { path: 'c', type: 'symlink', linkname: 'b' },
+      ],
+    ]);
+    const inventory = await buildInventory(image, { clock, limits: { maxLinks: 1 } });
+
+    assert.deepEqual(inventory.packages, []);
+    assert.deepEqual(
+      inventory.warnings.map((w) => `${w.code} ${w.path ?? '-'}`),
+      ['SCAN_LIMIT var/lib/dpkg'],
+    );
+  });
+
   test('a corrupt layer fails the image with an error naming the image and the layer', async () => {
     const blob = gzip(await tarLayer([{ path: 'a', content: 'y'.repeat(10_000) }]));
     const cut = blob.subarray(0, blob.length - 40);

@@ -169,7 +169,11 @@ export class Bed {
    * Starts `eraser manager` from the CLI in a child process against this bed (leader election
    * on, short lease timings), so a test can kill it as a crash would.
    */
-  async spawnManager(dir: string, configPath: string): Promise<ChildProcess> {
+  async spawnManager(
+    dir: string,
+    configPath: string,
+    opts: { readonly args?: readonly string[]; readonly stderr?: 'inherit' | 'pipe' } = {},
+  ): Promise<ChildProcess> {
     const kubeconfig = join(dir, 'kubeconfig.json');
     await writeFile(kubeconfig, this.kubeConfig().exportConfig());
     const args = [
@@ -183,13 +187,15 @@ export class Bed {
       ...LEASE_FLAGS,
       '--pod-start-timeout=60s',
       '--log-level=warn',
+      // Later flags win, so a test may lengthen the lease or raise the log level.
+      ...(opts.args ?? []),
     ];
     const child = spawn(
       WORKER_COMMAND[0] ?? process.execPath,
       [...WORKER_COMMAND.slice(1), ...args],
       {
         cwd: REPO,
-        stdio: ['ignore', 'ignore', 'inherit'],
+        stdio: ['ignore', 'ignore', opts.stderr ?? 'inherit'],
       },
     );
     this.children.push(child);

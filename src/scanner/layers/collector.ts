@@ -23,10 +23,13 @@ export class LayerCollector {
   readonly links = new Map<string, LayerLink>();
   readonly whiteouts: string[] = [];
   readonly opaqueDirs: string[] = [];
+  /** Paths present in this layer but not kept; see LayerContent.unreadable. */
+  readonly unreadable = new Set<string>();
   readonly warnings: ScanWarning[] = [];
   entries = 0;
   private keptBytes = 0;
   private suppressed = 0;
+  private linksDropped = 0;
 
   constructor(
     private readonly layer: string,
@@ -59,6 +62,7 @@ export class LayerCollector {
 
     this.files.delete(path);
     this.links.delete(path);
+    this.unreadable.delete(path);
     await this.onTyped(path, header, stream);
   }
 
@@ -98,12 +102,14 @@ export class LayerCollector {
         `${size} bytes, over the ${this.limits.maxFileBytes} kept`,
         path,
       );
+      this.unreadable.add(path);
       stream.resume();
       return;
     }
 
     if (this.keptBytes + size > this.limits.maxKeptBytes) {
       this.warn('SCAN_LIMIT', `kept files pass ${this.limits.maxKeptBytes} bytes`, path);
+      this.unreadable.add(path);
       stream.resume();
       return;
     }
@@ -117,10 +123,14 @@ export class LayerCollector {
   private onSymlink(path: string, target: string): void {
     if (target.length > MAX_LINK_TARGET || target === '') {
       this.warn('SCAN_BAD_LINK', `symlink target empty or longer than ${MAX_LINK_TARGET}`, path);
+      this.unreadable.add(path);
       return;
     }
     if (this.links.size >= this.limits.maxLinks) {
-      this.warn('SCAN_LIMIT', `more than ${this.limits.maxLinks} links; later ones ignored`, path);
+      // One warning says it (naming the first link dropped); each dropped link still hides.
+      const message = `more than ${this.limits.maxLinks} links; later ones ignored`;
+      if (this.linksDropped++ === 0) this.warn('SCAN_LIMIT', message, path);
+      this.unreadable.add(path);
       return;
     }
     this.links.set(path, { target, hard: false });
@@ -136,6 +146,7 @@ export class LayerCollector {
         `hard link target climbs out of the root: ${rawTarget}`,
         path,
       );
+      this.unreadable.add(path);
       return;
     }
 

@@ -23,5 +23,10 @@ export interface LayerContent {
   readonly whiteouts: readonly string[];
   /** Folders whose contents in the layers below are hidden. */
   readonly opaqueDirs: readonly string[];
+  /**
+   * Paths this layer has but did not keep (a wanted file over a size limit, a link past the
+   * link limit or with a bad target): present but unreadable, they still hide lower copies.
+   */
+  readonly unreadable: readonly string[];
   readonly warnings: readonly ScanWarning[];
 }

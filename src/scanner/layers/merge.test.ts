@@ -11,6 +11,7 @@ function layer(
     links?: Record<string, LayerLink>;
     whiteouts?: string[];
     opaque?: string[];
+    unreadable?: string[];
   },
 ): LayerContent {
   return {
@@ -22,6 +23,7 @@ function layer(
     links: new Map(Object.entries(parts.links ?? {})),
     whiteouts: parts.whiteouts ?? [],
     opaqueDirs: parts.opaque ?? [],
+    unreadable: parts.unreadable ?? [],
     warnings: [],
   };
 }
@@ -30,6 +32,20 @@ const text = (fs: ReturnType<typeof mergeLayers>, path: string): string | undefi
   fs.read(path)?.data.toString();
 
 describe('mergeLayers', () => {
+  test('a path an upper layer has but did not keep hides lower copies and what is under it', () => {
+    const fs = mergeLayers(
+      [
+        layer('L1', { files: { 'a/x': 'old', 'd/y': 'old', 'e/z': 'kept' } }),
+        layer('L2', { unreadable: ['a/x', 'd'] }),
+      ],
+      40,
+    );
+    assert.deepEqual(
+      ['a/x', 'd/y', 'e/z'].map((p) => text(fs, p)),
+      [undefined, undefined, 'kept'],
+    );
+  });
+
   test('takes each path from the highest layer that has it', () => {
     const fs = mergeLayers(
       [

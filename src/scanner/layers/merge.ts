@@ -88,7 +88,8 @@ function symlinkError(path: string, maxHops: number): ScanError {
 /**
  * Merges layers top-down: a path is taken from the highest layer that has it, unless a layer
  * above deleted it (whiteout), emptied a folder above it (opaque whiteout) or replaced a folder
- * above it with a link.
+ * above it with a link. A path the layer above has but did not keep (too large, past a limit)
+ * hides it too: present but unreadable, it yields nothing rather than an older copy.
  */
 export function mergeLayers(layers: readonly LayerContent[], maxHops: number): MergedFs {
   const files = new Map<string, MergedFile>();
@@ -108,6 +109,9 @@ export function mergeLayers(layers: readonly LayerContent[], maxHops: number): M
     for (const [path, data] of layerFiles) files.set(path, { path, data, layer: layer.digest });
     for (const [path, link] of layerLinks) links.set(path, { ...link, layer: layer.digest });
     for (const path of layer.whiteouts) hidden.add(path);
+    // A path this layer has but could not keep hides the lower copies as a whiteout would:
+    // reporting the lower file would describe an image that does not exist.
+    for (const path of layer.unreadable) hidden.add(path);
     for (const dir of layer.opaqueDirs) opaque.add(dir);
   }
   return new MergedFs(files, links, layers, maxHops);

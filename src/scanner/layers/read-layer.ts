@@ -60,6 +60,7 @@ export async function readLayer(
     links: collector.links,
     whiteouts: collector.whiteouts,
     opaqueDirs: collector.opaqueDirs,
+    unreadable: [...collector.unreadable],
     warnings: collector.finalWarnings(),
   };
 }

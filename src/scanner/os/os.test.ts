@@ -45,6 +45,24 @@ describe('endOfLife', () => {
     assert.equal(endOfLife('plan9', '4', now), undefined);
   });
 
+  test('knows releases down to Debian 6, Ubuntu 12.04 and Alpine 3.10', () => {
+    const now = new Date('2025-01-15T00:00:00Z');
+    assert.deepEqual(endOfLife('debian', '7', now), { date: '2018-05-31', pastEol: true });
+    assert.deepEqual(endOfLife('ubuntu', '14.04', now), { date: '2019-04-25', pastEol: true });
+    assert.deepEqual(endOfLife('alpine', '3.13.12', now), { date: '2022-11-01', pastEol: true });
+  });
+
+  test('a release older than every listed one is past EOL by the oldest date', () => {
+    const now = new Date('2025-01-15T00:00:00Z');
+    assert.deepEqual(endOfLife('alpine', '3.9.6', now), { date: '2021-05-01', pastEol: true });
+    assert.deepEqual(endOfLife('debian', '5.0', now), { date: '2016-02-29', pastEol: true });
+    assert.deepEqual(endOfLife('centos', '6', now), { date: '2024-06-30', pastEol: true });
+    // Unlisted releases between listed ones, or newer, or not numbers, get no verdict.
+    assert.equal(endOfLife('ubuntu', '23.10', now), undefined);
+    assert.equal(endOfLife('debian', '99', now), undefined);
+    assert.equal(endOfLife('alpine', 'edge', now), undefined);
+  });
+
   test('counts the EOL day itself as supported', () => {
     assert.equal(endOfLife('debian', '10', new Date('2024-06-30T23:00:00Z'))?.pastEol, false);
     assert.equal(endOfLife('debian', '10', new Date('2024-07-01T00:00:00Z'))?.pastEol, true);

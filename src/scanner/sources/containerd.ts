@@ -33,8 +33,9 @@ export interface ContainerdSourceOptions {
   readonly platform?: Platform;
   readonly limits?: Partial<SourceLimits>;
   /**
-   * The CRI of the same runtime, asked when containerd has no record by the given name: it
-   * resolves short IDs and names the CRI normalises differently. Only meaningful for `k8s.io`.
+   * The CRI of the same runtime, asked for IDs containerd has no record by: it resolves full
+   * and short IDs (12 hex digits or more). Names are not asked: the CRI would match them as
+   * ID prefixes too (`1bb`). Only meaningful for `k8s.io`.
    */
   readonly cri?: Pick<ImageRuntime, 'imageStatus'>;
   /** Cancels every content read in flight. */
@@ -78,7 +79,9 @@ export class ContainerdImageSource {
     const byDigest = parsed.kind === 'name' ? await this.findByTarget(parsed.digest) : undefined;
     if (byDigest !== undefined) return byDigest;
 
-    const viaCri = await this.findViaCri(ref);
+    // The CRI matches any hex prefix of an ID: only IDs, and short ones of at least
+    // MIN_ID_PREFIX_LENGTH digits (as parsed), go to it, as `eraser run` matches them.
+    const viaCri = parsed.kind === 'name' ? undefined : await this.findViaCri(ref);
     if (viaCri !== undefined) return viaCri;
     throw new ImageSourceError(
       'SOURCE_NOT_FOUND',
