@@ -77,6 +77,11 @@ export class CriRuntime implements ImageRuntime {
   readonly socketPath: string;
   private readonly target: CallTarget;
   private readonly timeoutMs: number;
+  /**
+   * Sandbox ID → image. A sandbox never changes image, and the removal re-check lists sandboxes
+   * once per wave of removals, so each sandbox's status is asked for once, not once per wave.
+   */
+  private readonly sandboxImages = new Map<string, string | undefined>();
 
   constructor(endpoint: RuntimeEndpoint, timeoutMs: number, logger: Logger) {
     this.endpoint = endpoint.endpoint;
@@ -180,9 +185,19 @@ export class CriRuntime implements ImageRuntime {
     const method = runtimeMethod('ListPodSandbox');
     const wire = await this.call<{ items: WireSandbox[] }>(method, {}, options);
     const images = await mapLimited(wire.items, SANDBOX_STATUS_CONCURRENCY, (item) =>
-      this.sandboxImageOf(item.id, options),
+      this.cachedSandboxImage(item.id, options),
     );
+    const live = new Set(wire.items.map((item) => item.id));
+    for (const id of this.sandboxImages.keys()) if (!live.has(id)) this.sandboxImages.delete(id);
     return wire.items.map((item, i) => toRuntimeSandbox(item, images[i]));
+  }
+
+  private async cachedSandboxImage(id: string, options?: CallOptions) {
+    if (this.sandboxImages.has(id)) return this.sandboxImages.get(id);
+    const image = await this.sandboxImageOf(id, options);
+    // Unknown images are asked again: the runtime may fill them in once the sandbox is ready.
+    if (image !== undefined) this.sandboxImages.set(id, image);
+    return image;
   }
 
   private async sandboxImageOf(id: string, options?: CallOptions): Promise<string | undefined> {

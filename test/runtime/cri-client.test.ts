@@ -105,6 +105,25 @@ describe('CRI client against a real containerd', () => {
     assert.equal(await node.runtime.configuredSandboxImage(), node.sandboxImage);
   });
 
+  test('listing sandboxes again asks for no status and still names the image', async () => {
+    const pod = await node.runPod({ name: 'sandbox-cached', namespace: 'team-b' });
+    await node.runtime.listSandboxes();
+    const runtime = node.runtime;
+    const original = runtime.podSandboxStatus.bind(runtime);
+    let statusCalls = 0;
+    runtime.podSandboxStatus = (...args) => {
+      statusCalls += 1;
+      return original(...args);
+    };
+    try {
+      const sandbox = (await runtime.listSandboxes()).find((s) => s.id === pod.id);
+      assert.equal(sandbox?.image, node.sandboxImage);
+      assert.equal(statusCalls, 0);
+    } finally {
+      runtime.podSandboxStatus = original;
+    }
+  });
+
   test('pins the sandbox image exactly when the runtime can (containerd >= 1.7)', async () => {
     const { runtimeVersion } = await node.runtime.version();
     const [major = 0, minor = 0] = runtimeVersion.split(/[.~-]/).map(Number);
