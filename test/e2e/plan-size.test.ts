@@ -52,8 +52,11 @@ describe('a job plan the API server cannot store', () => {
     const complete = conditions(list).find((c) => c.type === 'Complete');
     assert.equal(complete?.reason, 'ImageListTooLarge');
     assert.match(complete.message, /^image list is \d+ bytes; at most \d+ fit$/);
-    const listEvents = eventsAbout(bed, 'ImageList').filter((e) => e.reason === 'Failed');
-    assert.match(listEvents[0]?.message ?? '', /image list is \d+ bytes; at most \d+ fit/);
+    // Events are recorded after the status write, so wait for it rather than read it at once.
+    const failed = await waitFor('the Failed event on the ImageList', 10_000, () =>
+      eventsAbout(bed, 'ImageList').find((e) => e.reason === 'Failed'),
+    );
+    assert.match(failed.message, /image list is \d+ bytes; at most \d+ fit/);
     assert.deepEqual(jobPhases(bed), ['Failed']);
     assert.equal(bed.emulator.requestLog.count('configmaps', 'create'), 0);
     assert.equal(bed.emulator.store.list('pods', NAMESPACE).length, 0);
