@@ -103,6 +103,16 @@ describe('JSON patch (RFC 6902)', () => {
     );
   });
 
+  test('a __proto__ key in either patch format becomes an own key, never the prototype', () => {
+    const viaJson = jsonPatch({}, [{ op: 'add', path: '/__proto__', value: { polluted: true } }]);
+    const viaMerge = mergePatch({}, JSON.parse('{"__proto__": {"polluted": true}}'));
+    for (const out of [viaJson, viaMerge] as Record<string, unknown>[]) {
+      assert.equal(Object.getPrototypeOf(out), Object.prototype);
+      assert.deepEqual(Object.keys(out), ['__proto__']);
+      assert.equal((out as { polluted?: unknown }).polluted, undefined);
+    }
+  });
+
   test('an add followed by a test of the same value always passes', () => {
     fc.assert(
       fc.property(fc.string(), fc.jsonValue(), (key, value) => {

@@ -14,9 +14,22 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   const out: Record<string, unknown> = isRecord(target) ? clone(target) : {};
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) Reflect.deleteProperty(out, key);
-    else out[key] = mergePatch(out[key], value);
+    else setOwn(out, key, mergePatch(Object.hasOwn(out, key) ? out[key] : undefined, value));
   }
   return out;
+}
+
+/**
+ * Plain assignment of `__proto__` would replace the prototype instead of adding a key, and a
+ * patch is outside input: keys are always defined as own data properties.
+ */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(target, key, {
+    value,
+    writable: true,
+    enumerable: true,
+    configurable: true,
+  });
 }
 
 type Op = 'add' | 'remove' | 'replace' | 'move' | 'copy' | 'test';
@@ -96,7 +109,7 @@ function insert(doc: unknown, path: string[], value: unknown, replace: boolean):
     if (replace && !Object.hasOwn(parent, token)) {
       throw cannotApply(`path /${path.join('/')} does not exist`);
     }
-    parent[token] = clone(value);
+    setOwn(parent, token, clone(value));
   } else {
     throw cannotApply(`parent of /${path.join('/')} is not an object or array`);
   }
