@@ -23,7 +23,16 @@ const files = args.some((a) => a.endsWith('.ts'))
   : [...findTests('src'), ...findTests('test')];
 const result = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', ...args, ...files.sort()],
+  [
+    '--import',
+    'tsx',
+    '--import',
+    './test/setup/fast-check.ts',
+    '--test',
+    '--test-concurrency=2',
+    ...args,
+    ...files.sort(),
+  ],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);
