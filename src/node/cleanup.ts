@@ -99,7 +99,8 @@ async function collect(runtime: ImageRuntime): Promise<Inventory> {
 
 /**
  * CRI names a sandbox's image only by reference; when that name is gone (retagged, untagged)
- * the image it runs cannot be told apart from the others. Say so, once per sandbox.
+ * and the runtime cannot trace the sandbox's layers either (not containerd), the image it runs
+ * cannot be told apart from the others. Say so, once per sandbox.
  */
 function warnUnresolved(log: Logger, usage: UsageIndex): void {
   for (const s of usage.unresolvedSandboxes) {

@@ -16,7 +16,7 @@ export interface ImageUser {
 export class UsageIndex {
   private readonly users = new Map<string, ImageUser[]>();
   private readonly sandboxImageId: string | undefined;
-  /** Sandboxes whose image name resolves to no listed image (retagged or untagged since). */
+  /** Sandboxes whose image is found neither by name nor by layers. */
   readonly unresolvedSandboxes: RuntimeSandbox[] = [];
 
   constructor(
@@ -33,8 +33,12 @@ export class UsageIndex {
     }
     for (const s of sandboxes) {
       const user: ImageUser = { kind: 'sandbox', id: s.id, name: s.name, state: s.state };
-      if (s.image !== undefined && resolve(s.image) === undefined) this.unresolvedSandboxes.push(s);
-      this.addAll([s.image], resolve, user);
+      // Both are kept: the name, and the images the sandbox's layers lead to when it was retagged.
+      const refs = [s.image, ...(s.imageIds ?? [])];
+      if (s.image !== undefined && refs.every((r) => r === undefined || !resolve(r))) {
+        this.unresolvedSandboxes.push(s);
+      }
+      this.addAll(refs, resolve, user);
     }
   }
 

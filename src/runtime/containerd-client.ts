@@ -16,10 +16,12 @@ import { CRI_NAMESPACE } from './namespace.js';
 export const CONTAINERD_IMAGES_PROTO = protoPath('containerd-images.proto');
 export const CONTAINERD_CONTENT_PROTO = protoPath('containerd-content.proto');
 export const CONTAINERD_VERSION_PROTO = protoPath('containerd-version.proto');
+export const CONTAINERD_SNAPSHOTS_PROTO = protoPath('containerd-snapshots.proto');
 
 export const IMAGES_SERVICE = 'containerd.services.images.v1.Images';
 export const CONTENT_SERVICE = 'containerd.services.content.v1.Content';
 export const VERSION_SERVICE = 'containerd.services.version.v1.Version';
+export const SNAPSHOTS_SERVICE = 'containerd.services.snapshots.v1.Snapshots';
 
 export { CRI_NAMESPACE };
 
@@ -192,6 +194,39 @@ export class ContainerdClient {
       if (isNotFound(err)) return undefined;
       throw err;
     }
+  }
+
+  /** The parent of a snapshot (a layer chain ID), or undefined when there is no such snapshot. */
+  async snapshotParent(snapshotter: string, key: string): Promise<string | undefined> {
+    const m = method(CONTAINERD_SNAPSHOTS_PROTO, SNAPSHOTS_SERVICE, 'Stat');
+    try {
+      const wire = await this.call<{ info: { parent: string } | null }>(m, { snapshotter, key });
+      return wire.info?.parent;
+    } catch (err: unknown) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * A whole small blob (an image config), or undefined when the store lacks it. A blob larger
+   * than `maxBytes` is an error rather than a large allocation.
+   */
+  async readSmallBlob(digest: string, maxBytes: number): Promise<Buffer | undefined> {
+    const info = await this.contentInfo(digest);
+    if (info === undefined) return undefined;
+    if (info.size > maxBytes) {
+      throw new RuntimeError(
+        'RUNTIME_BLOB_TOO_LARGE',
+        `blob ${digest} at ${this.endpoint} has ${info.size} bytes, expected at most ${maxBytes}`,
+        { endpoint: this.endpoint, digest, size: info.size },
+      );
+    }
+    const chunks: Buffer[] = [];
+    for await (const chunk of this.readContent(digest, { length: info.size })) {
+      chunks.push(chunk as Buffer);
+    }
+    return Buffer.concat(chunks);
   }
 
   /** Streams `length` bytes of a blob from `offset`; destroy the stream to cancel the read. */

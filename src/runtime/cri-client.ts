@@ -12,12 +12,14 @@ import {
   configuredSandboxImageFromInfo,
   imageOrUndefined,
   sandboxImageFromInfo,
+  sandboxSnapshotFromInfo,
   toContainerState,
   toRuntimeContainer,
   toRuntimeImage,
   toRuntimeSandbox,
   toRuntimeVersion,
   toSandboxState,
+  type SandboxImage,
   type WireContainer,
   type WireContainerStatus,
   type WireImage,
@@ -30,6 +32,7 @@ import { parseEndpoint, type RuntimeEndpoint } from './endpoint.js';
 import { RuntimeCallError, RuntimeError, RuntimeIncompatibleError } from './errors.js';
 import { createGrpcClient, unaryCall, type CallTarget } from './grpc-call.js';
 import { probeSocket } from './probe.js';
+import { SandboxLayers } from './sandbox-layers.js';
 import {
   CRI_V1_PROTO,
   CRI_V1ALPHA2_PROTO,
@@ -81,13 +84,15 @@ export class CriRuntime implements ImageRuntime {
    * Sandbox ID → image. A sandbox never changes image, and the removal re-check lists sandboxes
    * once per wave of removals, so each sandbox's status is asked for once, not once per wave.
    */
-  private readonly sandboxImages = new Map<string, string | undefined>();
+  private readonly sandboxImages = new Map<string, SandboxImage>();
+  private readonly layers: SandboxLayers;
 
   constructor(endpoint: RuntimeEndpoint, timeoutMs: number, logger: Logger) {
     this.endpoint = endpoint.endpoint;
     this.socketPath = endpoint.socketPath;
     this.timeoutMs = timeoutMs;
     this.target = { client: createGrpcClient(endpoint), endpoint: endpoint.endpoint, logger };
+    this.layers = new SandboxLayers(endpoint, timeoutMs, logger, () => this.listImages());
   }
 
   private call<Response>(
@@ -189,20 +194,30 @@ export class CriRuntime implements ImageRuntime {
     );
     const live = new Set(wire.items.map((item) => item.id));
     for (const id of this.sandboxImages.keys()) if (!live.has(id)) this.sandboxImages.delete(id);
-    return wire.items.map((item, i) => toRuntimeSandbox(item, images[i]));
+    return wire.items.map((item, i) => toRuntimeSandbox(item, images[i] ?? { imageIds: [] }));
   }
 
-  private async cachedSandboxImage(id: string, options?: CallOptions) {
-    if (this.sandboxImages.has(id)) return this.sandboxImages.get(id);
-    const image = await this.sandboxImageOf(id, options);
-    // Unknown images are asked again: the runtime may fill them in once the sandbox is ready.
-    if (image !== undefined) this.sandboxImages.set(id, image);
-    return image;
+  private async cachedSandboxImage(id: string, options?: CallOptions): Promise<SandboxImage> {
+    const cached = this.sandboxImages.get(id);
+    if (cached !== undefined) return cached;
+
+    const status = await this.sandboxStatusOrUndefined(id, options);
+    const traced = status?.snapshot ? await this.layers.imageIdsOf(id, status.snapshot) : undefined;
+    const known = { ...pickImage(status?.image), imageIds: traced ?? [] };
+    // Unknown images are asked again: the runtime may fill them in once the sandbox is ready,
+    // and a trace that failed for a passing reason may work next time.
+    if (known.image !== undefined && (traced !== undefined || !status?.snapshot)) {
+      this.sandboxImages.set(id, known);
+    }
+    return known;
   }
 
-  private async sandboxImageOf(id: string, options?: CallOptions): Promise<string | undefined> {
+  private async sandboxStatusOrUndefined(
+    id: string,
+    options?: CallOptions,
+  ): Promise<PodSandboxStatusInfo | undefined> {
     try {
-      return (await this.podSandboxStatus(id, true, options)).image;
+      return await this.podSandboxStatus(id, true, options);
     } catch (err: unknown) {
       if (err instanceof RuntimeError && err.code === 'RUNTIME_NOT_FOUND') return undefined;
       throw err;
@@ -261,6 +276,7 @@ export class CriRuntime implements ImageRuntime {
   }
 
   close(): void {
+    this.layers.close();
     this.target.client.close();
   }
 }
@@ -292,14 +308,20 @@ function toPodSandboxStatusInfo(
 ): PodSandboxStatusInfo {
   if (wire.status === null) throw missingStatus(endpoint, 'pod sandbox', id);
   const image = sandboxImageFromInfo(wire.info);
-  const base = {
+  const snapshot = sandboxSnapshotFromInfo(wire.info);
+  return {
     id: wire.status.id,
     name: wire.status.metadata?.name ?? '',
     namespace: wire.status.metadata?.namespace ?? '',
     state: toSandboxState(wire.status.state),
     info: wire.info,
+    ...pickImage(image),
+    ...(snapshot === undefined ? {} : { snapshot }),
   };
-  return image === undefined ? base : { ...base, image };
+}
+
+function pickImage(image: string | undefined): { image?: string } {
+  return image === undefined ? {} : { image };
 }
 
 function missingStatus(endpoint: string, kind: string, id: string): RuntimeError {

@@ -4,6 +4,7 @@
  * cri.proto, camelCased, with enums as their proto names.
  */
 import type { ContainerState } from './types.js';
+import type { SandboxSnapshot } from './sandbox-tracer.js';
 
 export type NamespaceMode = 'POD' | 'CONTAINER' | 'NODE' | 'TARGET';
 
@@ -88,6 +89,8 @@ export interface PodSandboxStatusInfo {
   readonly state: 'ready' | 'notready';
   /** The sandbox (pause) image, when the runtime tells (containerd does, verbosely). */
   readonly image?: string;
+  /** Where its root filesystem is kept (containerd, verbosely). */
+  readonly snapshot?: SandboxSnapshot;
   readonly info: Readonly<Record<string, string>>;
 }
 

@@ -7,6 +7,7 @@ import {
   configuredSandboxImageFromInfo,
   imageOrUndefined,
   sandboxImageFromInfo,
+  sandboxSnapshotFromInfo,
   toContainerState,
   toRuntimeContainer,
   toRuntimeSandbox,
@@ -76,10 +77,37 @@ describe('container and sandbox states', () => {
 
   test('a sandbox gets an image field only when one is known', () => {
     const wire = { id: 'p', metadata: null, state: 'SANDBOX_NOTREADY', createdAt: 0, labels: {} };
-    assert.equal('image' in toRuntimeSandbox(wire, undefined), false);
-    assert.equal(toRuntimeSandbox(wire, 'pause:3.9').image, 'pause:3.9');
-    assert.equal(toRuntimeSandbox({ ...wire, state: 'SANDBOX_READY' }, undefined).state, 'ready');
+    const none = { imageIds: [] };
+    assert.equal('image' in toRuntimeSandbox(wire, none), false);
+    assert.equal(toRuntimeSandbox(wire, { image: 'pause:3.9', imageIds: [] }).image, 'pause:3.9');
+    assert.equal(toRuntimeSandbox({ ...wire, state: 'SANDBOX_READY' }, none).state, 'ready');
   });
+
+  test('a sandbox carries the image IDs its layers were traced to', () => {
+    const wire = { id: 'p', metadata: null, state: 'SANDBOX_READY', createdAt: 0, labels: {} };
+    const sandbox = toRuntimeSandbox(wire, { image: 'pause:3.9', imageIds: ['sha256:a'] });
+    assert.deepEqual(sandbox.imageIds, ['sha256:a']);
+  });
+});
+
+describe('sandbox snapshot from verbose info', () => {
+  test('reads snapshotter and snapshotKey of containerd sandbox info', () => {
+    const info = { info: JSON.stringify({ snapshotter: 'overlayfs', snapshotKey: 'abc' }) };
+    assert.deepEqual(sandboxSnapshotFromInfo(info), { snapshotter: 'overlayfs', key: 'abc' });
+  });
+
+  const partial: [string, Record<string, string>][] = [
+    ['no info document', {}],
+    ['info that is not JSON', { info: '{"snapshotter":' }],
+    ['a snapshotter without a key', { info: JSON.stringify({ snapshotter: 'overlayfs' }) }],
+    ['a key that is not a string', { info: JSON.stringify({ snapshotter: 'o', snapshotKey: 5 }) }],
+    ['an empty key', { info: JSON.stringify({ snapshotter: 'o', snapshotKey: ' ' }) }],
+  ];
+  for (const [name, info] of partial) {
+    test(`${name} gives no snapshot`, () => {
+      assert.equal(sandboxSnapshotFromInfo(info), undefined);
+    });
+  }
 });
 
 describe('sandbox image from verbose info', () => {

@@ -11,6 +11,7 @@ import type {
   RuntimeVersion,
   SandboxState,
 } from './types.js';
+import type { SandboxSnapshot } from './sandbox-tracer.js';
 
 export interface WireImageSpec {
   readonly image: string;
@@ -145,14 +146,21 @@ export function toSandboxState(wire: string): SandboxState {
   return wire === 'SANDBOX_READY' ? 'ready' : 'notready';
 }
 
-export function toRuntimeSandbox(wire: WireSandbox, image: string | undefined): RuntimeSandbox {
+/** What a sandbox's image is known by: the name it was started from, the IDs its layers lead to. */
+export interface SandboxImage {
+  readonly image?: string;
+  readonly imageIds: readonly string[];
+}
+
+export function toRuntimeSandbox(wire: WireSandbox, known: SandboxImage): RuntimeSandbox {
   const base = {
     id: wire.id,
     name: wire.metadata?.name ?? '',
     namespace: wire.metadata?.namespace ?? '',
     state: toSandboxState(wire.state),
+    imageIds: known.imageIds,
   };
-  return image === undefined ? base : { ...base, image };
+  return known.image === undefined ? base : { ...base, image: known.image };
 }
 
 function parseJsonObject(text: string | undefined): Record<string, unknown> | undefined {
@@ -176,6 +184,19 @@ function nonEmptyString(value: unknown): string | undefined {
  */
 export function sandboxImageFromInfo(info: Readonly<Record<string, string>>): string | undefined {
   return nonEmptyString(parseJsonObject(info['info'])?.['image']);
+}
+
+/**
+ * Where containerd keeps the sandbox's root filesystem, from a verbose PodSandboxStatus: the
+ * `snapshotter` and `snapshotKey` fields of the same `info` document.
+ */
+export function sandboxSnapshotFromInfo(
+  info: Readonly<Record<string, string>>,
+): SandboxSnapshot | undefined {
+  const doc = parseJsonObject(info['info']);
+  const snapshotter = nonEmptyString(doc?.['snapshotter']);
+  const key = nonEmptyString(doc?.['snapshotKey']);
+  return snapshotter === undefined || key === undefined ? undefined : { snapshotter, key };
 }
 
 /**

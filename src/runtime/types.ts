@@ -39,8 +39,13 @@ export interface RuntimeSandbox {
   readonly name: string;
   readonly namespace: string;
   readonly state: SandboxState;
-  /** The image the sandbox runs (the pause image), when the runtime tells. */
+  /** The image the sandbox runs (the pause image), by the name it was started from. */
   readonly image?: string;
+  /**
+   * IDs of the images the sandbox's root filesystem is built from, found by layers (containerd),
+   * so the image stays known when its name is removed or moved to another image.
+   */
+  readonly imageIds?: readonly string[];
 }
 
 export interface RuntimeVersion {

@@ -93,6 +93,7 @@ describe('CRI client against a real containerd', () => {
 
   test('listSandboxes reports each pod with the sandbox image it runs', async () => {
     const pod = await node.runPod({ name: 'sandbox-image', namespace: 'team-a' });
+    const pause = await node.runtime.imageStatus(node.sandboxImage);
 
     const sandbox = (await node.runtime.listSandboxes()).find((s) => s.id === pod.id);
     assert.deepEqual(sandbox, {
@@ -101,6 +102,7 @@ describe('CRI client against a real containerd', () => {
       namespace: 'team-a',
       state: 'ready',
       image: node.sandboxImage,
+      imageIds: [pause?.id],
     });
     assert.equal(await node.runtime.configuredSandboxImage(), node.sandboxImage);
   });

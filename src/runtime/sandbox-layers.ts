@@ -1,0 +1,74 @@
+/**
+ * The CRI client's link to containerd's own API for one purpose: tracing pod sandboxes to their
+ * images by layers (see sandbox-tracer.ts). The containerd client is made on first use, so a node
+ * without sandboxes never loads it, and a runtime without that API is asked once, then left alone.
+ */
+
+import { errorMessage } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { ContainerdClient } from './containerd-client.js';
+import type { RuntimeEndpoint } from './endpoint.js';
+import { RuntimeCallError } from './errors.js';
+import { SandboxImageTracer, type SandboxSnapshot } from './sandbox-tracer.js';
+import type { RuntimeImage } from './types.js';
+
+/** Image configs are a few KiB; anything this large is not one. */
+const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
+export class SandboxLayers {
+  private client: ContainerdClient | undefined;
+  private tracer: SandboxImageTracer | undefined;
+  private unsupported = false;
+
+  constructor(
+    private readonly endpoint: RuntimeEndpoint,
+    private readonly timeoutMs: number,
+    private readonly log: Logger,
+    private readonly listImages: () => Promise<RuntimeImage[]>,
+  ) {}
+
+  /**
+   * IDs of the images under the sandbox's root filesystem: empty when none or when the runtime
+   * cannot tell, undefined when this attempt failed and a later one may work.
+   */
+  async imageIdsOf(sandboxId: string, snapshot: SandboxSnapshot): Promise<string[] | undefined> {
+    if (this.unsupported) return [];
+    try {
+      return await this.getTracer().imageIdsOf(snapshot);
+    } catch (err: unknown) {
+      if (err instanceof RuntimeCallError && err.grpcStatus === 'UNIMPLEMENTED') {
+        this.unsupported = true;
+        this.log.warn(
+          { endpoint: this.endpoint.endpoint, error: errorMessage(err) },
+          'runtime has no containerd snapshots API; sandbox images are known by name only',
+        );
+        return [];
+      }
+      const fields = { sandbox: sandboxId, error: errorMessage(err) };
+      this.log.warn(fields, 'sandbox image trace failed; known by name only this time');
+      return undefined;
+    }
+  }
+
+  close(): void {
+    this.client?.close();
+  }
+
+  private getTracer(): SandboxImageTracer {
+    if (this.tracer !== undefined) return this.tracer;
+    const client = new ContainerdClient(this.endpoint, {
+      timeoutMs: this.timeoutMs,
+      logger: this.log,
+    });
+    this.client = client;
+    this.tracer = new SandboxImageTracer(
+      {
+        snapshotParent: (s) => client.snapshotParent(s.snapshotter, s.key),
+        imageIds: async () => (await this.listImages()).map((image) => image.id),
+        imageConfig: (imageId) => client.readSmallBlob(imageId, MAX_CONFIG_BYTES),
+      },
+      this.log,
+    );
+    return this.tracer;
+  }
+}
