@@ -92,7 +92,7 @@ export class CriRuntime implements ImageRuntime {
     this.socketPath = endpoint.socketPath;
     this.timeoutMs = timeoutMs;
     this.target = { client: createGrpcClient(endpoint), endpoint: endpoint.endpoint, logger };
-    this.layers = new SandboxLayers(endpoint, timeoutMs, logger, () => this.listImages());
+    this.layers = new SandboxLayers(endpoint, timeoutMs, logger, this);
   }
 
   private call<Response>(
@@ -202,7 +202,9 @@ export class CriRuntime implements ImageRuntime {
     if (cached !== undefined) return cached;
 
     const status = await this.sandboxStatusOrUndefined(id, options);
-    const traced = status?.snapshot ? await this.layers.imageIdsOf(id, status.snapshot) : undefined;
+    const traced = status?.snapshot
+      ? await this.layers.imageIdsOf(id, status.snapshot, status.image)
+      : undefined;
     const known = { ...pickImage(status?.image), imageIds: traced ?? [] };
     // Unknown images are asked again: the runtime may fill them in once the sandbox is ready,
     // and a trace that failed for a passing reason may work next time.

@@ -12,6 +12,12 @@ import { RuntimeCallError } from './errors.js';
 import { SandboxImageTracer, type SandboxSnapshot } from './sandbox-tracer.js';
 import type { RuntimeImage } from './types.js';
 
+/** The CRI calls the tracer needs. */
+export interface ImageLookup {
+  listImages(): Promise<RuntimeImage[]>;
+  imageStatus(ref: string): Promise<RuntimeImage | undefined>;
+}
+
 /** Image configs are a few KiB; anything this large is not one. */
 const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 
@@ -24,17 +30,21 @@ export class SandboxLayers {
     private readonly endpoint: RuntimeEndpoint,
     private readonly timeoutMs: number,
     private readonly log: Logger,
-    private readonly listImages: () => Promise<RuntimeImage[]>,
+    private readonly images: ImageLookup,
   ) {}
 
   /**
    * IDs of the images under the sandbox's root filesystem: empty when none or when the runtime
    * cannot tell, undefined when this attempt failed and a later one may work.
    */
-  async imageIdsOf(sandboxId: string, snapshot: SandboxSnapshot): Promise<string[] | undefined> {
+  async imageIdsOf(
+    sandboxId: string,
+    snapshot: SandboxSnapshot,
+    name: string | undefined,
+  ): Promise<string[] | undefined> {
     if (this.unsupported) return [];
     try {
-      return await this.getTracer().imageIdsOf(snapshot);
+      return await this.getTracer().imageIdsOf(snapshot, name);
     } catch (err: unknown) {
       if (err instanceof RuntimeCallError && err.grpcStatus === 'UNIMPLEMENTED') {
         this.unsupported = true;
@@ -64,7 +74,8 @@ export class SandboxLayers {
     this.tracer = new SandboxImageTracer(
       {
         snapshotParent: (s) => client.snapshotParent(s.snapshotter, s.key),
-        imageIds: async () => (await this.listImages()).map((image) => image.id),
+        imageIds: async () => (await this.images.listImages()).map((image) => image.id),
+        imageIdByName: async (name) => (await this.images.imageStatus(name))?.id,
         imageConfig: (imageId) => client.readSmallBlob(imageId, MAX_CONFIG_BYTES),
       },
       this.log,

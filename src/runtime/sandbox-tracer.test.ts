@@ -21,6 +21,7 @@ function image(idChar: string, layers: readonly string[], extra = {}): FakeImage
 /** A node in memory: snapshots by key, images by ID; counts config reads. */
 class FakeNode implements TracerSource {
   readonly snapshots = new Map<string, string>();
+  readonly names = new Map<string, string>();
   images: FakeImage[] = [];
   configReads = 0;
   failing = new Set<string>();
@@ -31,6 +32,10 @@ class FakeNode implements TracerSource {
 
   imageIds(): Promise<readonly string[]> {
     return Promise.resolve(this.images.map((i) => i.id));
+  }
+
+  imageIdByName(name: string): Promise<string | undefined> {
+    return Promise.resolve(this.names.get(name));
   }
 
   imageConfig(imageId: string): Promise<Uint8Array | undefined> {
@@ -115,5 +120,26 @@ describe('sandbox image tracing by snapshot chain', () => {
     const tracer = new SandboxImageTracer(node, silentLogger());
 
     assert.deepEqual(await tracer.imageIdsOf(node.sandboxOn('s', [layer('1')])), [id('a')]);
+  });
+
+  test('an image its name still leads to, on the same layers, costs one config read', async () => {
+    const node = new FakeNode();
+    node.images = [image('a', [layer('1')]), image('b', [layer('2')]), image('c', [layer('3')])];
+    node.names.set('pause:3.9', id('b'));
+    const tracer = new SandboxImageTracer(node, silentLogger());
+
+    const ids = await tracer.imageIdsOf(node.sandboxOn('s', [layer('2')]), 'pause:3.9');
+    assert.deepEqual(ids, [id('b')]);
+    assert.equal(node.configReads, 1);
+  });
+
+  test('a name that moved to an image on other layers falls back to every image', async () => {
+    const node = new FakeNode();
+    node.images = [image('a', [layer('1')]), image('b', [layer('2')])];
+    node.names.set('pause:3.9', id('b'));
+    const tracer = new SandboxImageTracer(node, silentLogger());
+
+    const ids = await tracer.imageIdsOf(node.sandboxOn('s', [layer('1')]), 'pause:3.9');
+    assert.deepEqual(ids, [id('a')]);
   });
 });

@@ -25,6 +25,8 @@ export interface TracerSource {
   snapshotParent(snapshot: SandboxSnapshot): Promise<string | undefined>;
   /** IDs of every image on the node. */
   imageIds(): Promise<readonly string[]>;
+  /** The ID of the image a name leads to now, or undefined when none. */
+  imageIdByName(name: string): Promise<string | undefined>;
   /** The config blob of an image (its ID is the config digest), or undefined when gone. */
   imageConfig(imageId: string): Promise<Uint8Array | undefined>;
 }
@@ -43,19 +45,38 @@ export class SandboxImageTracer {
   ) {}
 
   /**
-   * IDs of the images whose layers the sandbox's root filesystem sits on. Several images can share
-   * one layer stack (only their configs differ); all of them are returned, since the runtime
-   * cannot tell which one the sandbox was started from.
+   * IDs of the images whose layers the sandbox's root filesystem sits on. When the sandbox's
+   * image name still leads to an image on those layers, that image is the answer, for one config
+   * read. Otherwise every config is read once, and every image on those layers is returned:
+   * several can share one layer stack (only their configs differ), and the runtime cannot tell
+   * which one the sandbox was started from.
    */
-  async imageIdsOf(snapshot: SandboxSnapshot): Promise<string[]> {
+  async imageIdsOf(snapshot: SandboxSnapshot, name?: string): Promise<string[]> {
     const parent = await this.source.snapshotParent(snapshot);
     if (parent === undefined || parent === '') return [];
+
+    const named = name === undefined ? undefined : await this.namedImageOn(name, parent);
+    if (named !== undefined) return [named];
 
     const known = this.owners(parent);
     if (known.length > 0) return known;
 
     await this.refresh();
     return this.owners(parent);
+  }
+
+  private async namedImageOn(name: string, chain: string): Promise<string | undefined> {
+    const id = await this.source.imageIdByName(name);
+    if (id === undefined) return undefined;
+    await this.learn(id);
+    return this.chains.get(id) === chain ? id : undefined;
+  }
+
+  private async learn(id: string): Promise<void> {
+    if (this.chains.has(id)) return;
+    const chain = await this.chainOf(id);
+    // A failed read is not remembered, so the next pass asks again.
+    if (chain !== UNREADABLE) this.chains.set(id, chain);
   }
 
   private owners(chain: string): string[] {
@@ -74,15 +95,7 @@ export class SandboxImageTracer {
     const ids = await this.source.imageIds();
     const limit = pLimit(CONFIG_READS_IN_FLIGHT);
     const fresh = ids.filter((id) => !this.chains.has(id));
-    await Promise.all(
-      fresh.map((id) =>
-        limit(async () => {
-          const chain = await this.chainOf(id);
-          // A failed read is not remembered, so the next pass asks again.
-          if (chain !== UNREADABLE) this.chains.set(id, chain);
-        }),
-      ),
-    );
+    await Promise.all(fresh.map((id) => limit(() => this.learn(id))));
   }
 
   private async chainOf(imageId: string): Promise<string | undefined | typeof UNREADABLE> {
