@@ -54,6 +54,11 @@ function runCmd(setExit: (code: number) => void): Command {
     .option('--timeout <seconds>', 'deadline for each runtime call', positiveInt, 10)
     .option('--keep-shared-tags', 'keep an image if the list names only some of its tags')
     .option('--skip-invalid', 'go on when some list entries are invalid (default: refuse)')
+    .option(
+      '--min-age <duration>',
+      'keep images that arrived on the node less than this long ago, e.g. 12h, 7d, 1w2d ' +
+        '(containerd)',
+    )
     .addOption(
       new Option('--log-level <level>', 'structured log level (logs go to stderr)')
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])

@@ -5,6 +5,7 @@ import { createLogger, isLogLevel, type Logger } from '../logger.js';
 import { runCleanup } from '../node/cleanup.js';
 import type { RunReport } from '../node/decision.js';
 import { readImageListFile } from '../node/image-list.js';
+import { parseDuration } from '../node/min-age.js';
 import { ALL_UNUSED } from '../node/plan.js';
 import { reportJson, reportTable } from '../node/report.js';
 import { connectRuntime } from '../runtime/cri-client.js';
@@ -27,6 +28,7 @@ export interface RunFlags {
   readonly timeout: number;
   readonly keepSharedTags?: boolean;
   readonly skipInvalid?: boolean;
+  readonly minAge?: string;
   readonly logLevel: string;
 }
 
@@ -37,6 +39,7 @@ export async function runCommand(flags: RunFlags): Promise<ExitCode> {
   try {
     const entries = await gatherEntries(flags);
     const exclusions = await loadExclusions(flags.exclude, flags.excludeDir);
+    const minAgeLimit = readMinAgeFlag(flags.minAge);
     log.info({ entries: entries.length, dryRun: flags.dryRun === true }, 'inputs read');
 
     const interrupt = onSignals(log);
@@ -53,6 +56,7 @@ export async function runCommand(flags: RunFlags): Promise<ExitCode> {
         concurrency: flags.concurrency,
         keepSharedTags: flags.keepSharedTags === true,
         skipInvalid: flags.skipInvalid === true,
+        minAgeLimit,
         signal: interrupt.signal,
       },
       log,
@@ -114,6 +118,10 @@ function onSignals(log: Logger) {
 function errorJson(err: unknown): string {
   const code = err instanceof EraserError ? err.code : 'INTERNAL';
   return `${JSON.stringify({ error: { code, message: errorMessage(err) } }, null, 2)}\n`;
+}
+
+function readMinAgeFlag(text: string | undefined): { text: string; ms: number } | undefined {
+  return text === undefined ? undefined : { text, ms: parseDuration(text) };
 }
 
 async function gatherEntries(flags: RunFlags): Promise<string[]> {

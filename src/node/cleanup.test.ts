@@ -4,7 +4,12 @@ import { describe, test } from 'node:test';
 import { silentLogger } from '../logger.js';
 import type { RuntimeImage } from '../runtime/types.js';
 import { container, image, MemoryRuntime } from '../../test/support/memory-runtime.js';
-import { InvalidImageListError, runCleanup, type CleanupOptions } from './cleanup.js';
+import {
+  InvalidImageListError,
+  MinAgeUnsupportedError,
+  runCleanup,
+  type CleanupOptions,
+} from './cleanup.js';
 import type { ExclusionMatcher } from './plan.js';
 
 const noExclusions: ExclusionMatcher = { match: () => undefined };
@@ -268,5 +273,65 @@ describe('runCleanup', () => {
     assert.equal(runtime.removed.length, 1);
     assert.equal(report.totals.removed, 1);
     assert.equal(report.totals.interrupted, 2);
+  });
+});
+
+describe('runCleanup with --min-age', () => {
+  const now = new Date('2026-12-04T12:00:00Z');
+  const limit = { text: '2d', ms: 2 * 86_400_000 };
+  const arrived = (ids: [RuntimeImage, string][]) => () =>
+    Promise.resolve(new Map(ids.map(([img, at]) => [img.id, new Date(at)])));
+
+  test('keeps an unused image that arrived recently and removes an older one', async () => {
+    const runtime = node();
+    runtime.imageArrivals = arrived([
+      [alpine, '2026-12-04T06:00:00Z'],
+      [digestOnly, '2026-11-01T00:00:00Z'],
+    ]);
+    const opts = options([alpine.id, digestOnly.id], { minAgeLimit: limit, clock: () => now });
+
+    const report = await runCleanup(runtime, opts, silentLogger());
+
+    assert.equal(outcomeOf(report, alpine.id), 'too-recent');
+    assert.match(
+      report.decisions.find((d) => d.imageId === alpine.id)?.reason ?? '',
+      /arrived 6h ago/,
+    );
+    assert.equal(outcomeOf(report, digestOnly.id), 'removed');
+    assert.deepEqual(runtime.removed, [digestOnly.id]);
+    assert.equal(report.totals.kept, 1);
+  });
+
+  test('keeps an image whose arrival time the runtime does not know', async () => {
+    const runtime = node();
+    runtime.imageArrivals = arrived([]);
+    const opts = options([digestOnly.id], { minAgeLimit: limit, clock: () => now });
+
+    const report = await runCleanup(runtime, opts, silentLogger());
+
+    assert.equal(outcomeOf(report, digestOnly.id), 'too-recent');
+    assert.deepEqual(runtime.removed, []);
+  });
+
+  test('refuses the run when the runtime cannot tell arrival times, removing nothing', async () => {
+    const runtime = node();
+    const opts = options(['*'], { minAgeLimit: limit, clock: () => now });
+
+    await assert.rejects(runCleanup(runtime, opts, silentLogger()), MinAgeUnsupportedError);
+    assert.deepEqual(runtime.removed, []);
+  });
+
+  test('without --min-age, arrival times are not asked for', async () => {
+    const runtime = node();
+    let asked = false;
+    runtime.imageArrivals = () => {
+      asked = true;
+      return Promise.resolve(new Map());
+    };
+
+    await runCleanup(runtime, options([digestOnly.id]), silentLogger());
+
+    assert.equal(asked, false);
+    assert.deepEqual(runtime.removed, [digestOnly.id]);
   });
 });

@@ -1,8 +1,16 @@
 import { EraserError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { RuntimeError } from '../runtime/errors.js';
 import type { ImageRuntime, RuntimeImage } from '../runtime/types.js';
 import { computeTotals, type Decision, type RunReport } from './decision.js';
-import { keepReason, selectImages, type ExclusionMatcher, type Selection } from './plan.js';
+import { type MinAge } from './min-age.js';
+import {
+  keepReason,
+  selectImages,
+  type ExclusionMatcher,
+  type SafetyOptions,
+  type Selection,
+} from './plan.js';
 import { removeImages } from './remover.js';
 import { UsageIndex } from './usage.js';
 
@@ -16,6 +24,8 @@ export interface CleanupOptions {
   readonly keepSharedTags: boolean;
   /** Go on when some entries are invalid instead of refusing the whole list. */
   readonly skipInvalid: boolean;
+  /** Keep images that arrived on the node more recently than this (`--min-age`). */
+  readonly minAgeLimit?: { readonly text: string; readonly ms: number } | undefined;
   readonly clock?: () => Date;
   /** Runs between collection and removal; lets tests stage a race with a new container. */
   readonly afterCollect?: () => Promise<void>;
@@ -53,7 +63,9 @@ export async function runCleanup(
   const bad = entryDecisions.filter((d) => d.outcome === 'invalid' || d.outcome === 'ambiguous');
   if (bad.length > 0 && !opts.skipInvalid) throw new InvalidImageListError(bad);
 
-  const { kept, candidates } = triage(selections, inventory.usage, opts);
+  const minAge = await readMinAge(runtime, opts, clock);
+  const safety = { ...opts, minAge };
+  const { kept, candidates } = triage(selections, inventory.usage, safety);
   const decisions: Decision[] = [];
   const record = (d: Decision) => {
     decisions.push(d);
@@ -66,7 +78,8 @@ export async function runCleanup(
     for (const sel of candidates) record(wouldRemove(sel));
   } else {
     const sandboxImage = inventory.sandboxImage;
-    await removeImages(runtime, candidates, { ...opts, sandboxImage, onDecision: record }, log);
+    const removeOpts = { ...safety, sandboxImage, onDecision: record };
+    await removeImages(runtime, candidates, removeOpts, log);
   }
 
   return {
@@ -109,7 +122,31 @@ function warnUnresolved(log: Logger, usage: UsageIndex): void {
   }
 }
 
-function triage(selections: readonly Selection[], usage: UsageIndex, opts: CleanupOptions) {
+/** The runtime cannot say when images arrived, so `--min-age` cannot be honoured. */
+export class MinAgeUnsupportedError extends RuntimeError {
+  constructor(endpoint: string) {
+    super(
+      'MIN_AGE_UNSUPPORTED',
+      `runtime at ${endpoint} cannot tell when its images arrived, so --min-age cannot be ` +
+        'honoured; nothing was removed (it needs containerd)',
+      { endpoint },
+    );
+  }
+}
+
+async function readMinAge(
+  runtime: ImageRuntime,
+  opts: CleanupOptions,
+  clock: () => Date,
+): Promise<MinAge | undefined> {
+  const limit = opts.minAgeLimit;
+  if (limit === undefined) return undefined;
+  if (runtime.imageArrivals === undefined) throw new MinAgeUnsupportedError(runtime.endpoint);
+  const arrivals = await runtime.imageArrivals();
+  return { ...limit, arrivals, now: clock() };
+}
+
+function triage(selections: readonly Selection[], usage: UsageIndex, opts: SafetyOptions) {
   const kept: Decision[] = [];
   const candidates: Selection[] = [];
   for (const sel of selections) {

@@ -11,6 +11,7 @@ export type Outcome =
   | 'pinned'
   | 'excluded'
   | 'shared-tags'
+  | 'too-recent'
   | 'not-present'
   | 'ambiguous'
   | 'invalid'
@@ -27,6 +28,7 @@ export const OUTCOME_ORDER: readonly Outcome[] = [
   'pinned',
   'excluded',
   'shared-tags',
+  'too-recent',
   'not-present',
   'ambiguous',
   'invalid',
@@ -60,7 +62,7 @@ export interface ReportTotals {
   readonly images: number;
   readonly removed: number;
   readonly wouldRemove: number;
-  /** Images that stayed for a safety reason: in use, pinned, excluded, shared tags. */
+  /** Images that stayed for a safety reason: in use, pinned, excluded, shared tags, too recent. */
   readonly kept: number;
   /** Entries that named no image on the node. */
   readonly notPresent: number;
@@ -90,7 +92,7 @@ export function computeTotals(imageCount: number, decisions: readonly Decision[]
     decisions.filter((d) => d.outcome === o).reduce((sum, d) => sum + (d.size ?? 0), 0);
   const removed = count('removed');
   const wouldRemove = count('would-remove');
-  const kept = ['in-use', 'pinned', 'excluded', 'shared-tags'] as const;
+  const kept = ['in-use', 'pinned', 'excluded', 'shared-tags', 'too-recent'] as const;
   return {
     images: imageCount,
     removed,

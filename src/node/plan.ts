@@ -3,6 +3,7 @@ import { findImages } from '../images/match.js';
 import { parseReference, type ParsedReference } from '../images/reference.js';
 import type { RuntimeImage } from '../runtime/types.js';
 import type { Decision, ExclusionHit } from './decision.js';
+import { tooRecentReason, type MinAge } from './min-age.js';
 import type { UsageIndex } from './usage.js';
 
 /** Anything that can tell whether an image is excluded, and by which rule. */
@@ -108,6 +109,8 @@ export interface SafetyOptions {
   readonly exclusions: ExclusionMatcher;
   /** Keep a multi-tag image when the entries named only some of its tags. */
   readonly keepSharedTags: boolean;
+  /** Keep images that arrived on the node more recently than this. */
+  readonly minAge?: MinAge | undefined;
 }
 
 /**
@@ -143,5 +146,8 @@ export function keepReason(
     const reason = `also tagged ${unnamed.join(', ')}, which the list does not name`;
     return { ...base, outcome: 'shared-tags', reason };
   }
+
+  const tooRecent = opts.minAge && tooRecentReason(image.id, opts.minAge);
+  if (tooRecent) return { ...base, outcome: 'too-recent', reason: tooRecent };
   return undefined;
 }

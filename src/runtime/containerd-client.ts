@@ -57,6 +57,8 @@ export interface ContainerdImage {
   readonly name: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly target: ContentDescriptor;
+  /** When the record was written (the pull or import of this name), when containerd says. */
+  readonly createdAt?: Date;
 }
 
 export interface ContentInfo {
@@ -99,6 +101,7 @@ interface WireImage {
   readonly name: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly target: WireDescriptor | null;
+  readonly createdAt: { readonly seconds: number; readonly nanos: number } | null;
 }
 
 /** Throws unless `namespace` is a name containerd accepts. */
@@ -258,12 +261,21 @@ export class ContainerdClient {
       );
     }
     const { mediaType, digest, size, annotations } = wire.target;
+    const createdAt = toDate(wire.createdAt);
     return {
       name: wire.name,
       labels: wire.labels,
       target: { mediaType, digest, size, annotations },
+      ...(createdAt === undefined ? {} : { createdAt }),
     };
   }
+}
+
+/** A zero or absent timestamp means "not recorded", not 1970. */
+function toDate(ts: WireImage['createdAt']): Date | undefined {
+  if (ts === null || (ts.seconds === 0 && ts.nanos === 0)) return undefined;
+  const date = new Date(ts.seconds * 1000 + Math.floor(ts.nanos / 1e6));
+  return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
 function isNotFound(err: unknown): boolean {

@@ -33,6 +33,8 @@ import { RuntimeCallError, RuntimeError, RuntimeIncompatibleError } from './erro
 import { createGrpcClient, unaryCall, type CallTarget } from './grpc-call.js';
 import { probeSocket } from './probe.js';
 import { SandboxLayers } from './sandbox-layers.js';
+import { arrivalTimes } from './arrivals.js';
+import { ContainerdClient } from './containerd-client.js';
 import {
   CRI_V1_PROTO,
   CRI_V1ALPHA2_PROTO,
@@ -86,13 +88,16 @@ export class CriRuntime implements ImageRuntime {
    */
   private readonly sandboxImages = new Map<string, SandboxImage>();
   private readonly layers: SandboxLayers;
+  private readonly endpointParts: RuntimeEndpoint;
+  private containerdClient: ContainerdClient | undefined;
 
   constructor(endpoint: RuntimeEndpoint, timeoutMs: number, logger: Logger) {
     this.endpoint = endpoint.endpoint;
     this.socketPath = endpoint.socketPath;
     this.timeoutMs = timeoutMs;
     this.target = { client: createGrpcClient(endpoint), endpoint: endpoint.endpoint, logger };
-    this.layers = new SandboxLayers(endpoint, timeoutMs, logger, this);
+    this.endpointParts = endpoint;
+    this.layers = new SandboxLayers(endpoint.endpoint, () => this.containerd(), logger, this);
   }
 
   private call<Response>(
@@ -277,8 +282,37 @@ export class CriRuntime implements ImageRuntime {
     await this.call(runtimeMethod('RemoveContainer'), { containerId: id }, options);
   }
 
+  /** When each image arrived, from containerd's image records (the CRI has no such field). */
+  async imageArrivals(): Promise<ReadonlyMap<string, Date>> {
+    try {
+      const [images, records] = await Promise.all([
+        this.listImages(),
+        this.containerd().listImages(),
+      ]);
+      return arrivalTimes(images, records);
+    } catch (err: unknown) {
+      if (!(err instanceof RuntimeCallError) || err.grpcStatus !== 'UNIMPLEMENTED') throw err;
+      throw new RuntimeError(
+        'RUNTIME_NO_ARRIVAL_TIMES',
+        `runtime at ${this.endpoint} does not serve containerd's images API, which tells when ` +
+          'images arrived',
+        { endpoint: this.endpoint },
+        { cause: err },
+      );
+    }
+  }
+
+  /** containerd's own API on the same socket, for what the CRI does not tell. */
+  private containerd(): ContainerdClient {
+    this.containerdClient ??= new ContainerdClient(this.endpointParts, {
+      timeoutMs: this.timeoutMs,
+      logger: this.target.logger,
+    });
+    return this.containerdClient;
+  }
+
   close(): void {
-    this.layers.close();
+    this.containerdClient?.close();
     this.target.client.close();
   }
 }

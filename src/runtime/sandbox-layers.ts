@@ -1,13 +1,12 @@
 /**
- * The CRI client's link to containerd's own API for one purpose: tracing pod sandboxes to their
- * images by layers (see sandbox-tracer.ts). The containerd client is made on first use, so a node
- * without sandboxes never loads it, and a runtime without that API is asked once, then left alone.
+ * The CRI client's use of containerd's own API for tracing pod sandboxes to their images by
+ * layers (see sandbox-tracer.ts). The containerd client is made on first use, so a node without
+ * sandboxes never loads it, and a runtime without that API is asked once, then left alone.
  */
 
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { ContainerdClient } from './containerd-client.js';
-import type { RuntimeEndpoint } from './endpoint.js';
+import type { ContainerdClient } from './containerd-client.js';
 import { RuntimeCallError } from './errors.js';
 import { SandboxImageTracer, type SandboxSnapshot } from './sandbox-tracer.js';
 import type { RuntimeImage } from './types.js';
@@ -22,13 +21,13 @@ export interface ImageLookup {
 const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 
 export class SandboxLayers {
-  private client: ContainerdClient | undefined;
   private tracer: SandboxImageTracer | undefined;
   private unsupported = false;
 
   constructor(
-    private readonly endpoint: RuntimeEndpoint,
-    private readonly timeoutMs: number,
+    private readonly endpoint: string,
+    /** containerd's client on the same socket, made when first asked for. */
+    private readonly containerd: () => ContainerdClient,
     private readonly log: Logger,
     private readonly images: ImageLookup,
   ) {}
@@ -49,7 +48,7 @@ export class SandboxLayers {
       if (err instanceof RuntimeCallError && err.grpcStatus === 'UNIMPLEMENTED') {
         this.unsupported = true;
         this.log.warn(
-          { endpoint: this.endpoint.endpoint, error: errorMessage(err) },
+          { endpoint: this.endpoint, error: errorMessage(err) },
           'runtime has no containerd snapshots API; sandbox images are known by name only',
         );
         return [];
@@ -60,17 +59,9 @@ export class SandboxLayers {
     }
   }
 
-  close(): void {
-    this.client?.close();
-  }
-
   private getTracer(): SandboxImageTracer {
     if (this.tracer !== undefined) return this.tracer;
-    const client = new ContainerdClient(this.endpoint, {
-      timeoutMs: this.timeoutMs,
-      logger: this.log,
-    });
-    this.client = client;
+    const client = this.containerd();
     this.tracer = new SandboxImageTracer(
       {
         snapshotParent: (s) => client.snapshotParent(s.snapshotter, s.key),

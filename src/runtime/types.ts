@@ -71,5 +71,10 @@ export interface ImageRuntime {
    * containerd 1.6 does not mark it pinned, so it is protected by name as well.
    */
   configuredSandboxImage(): Promise<string | undefined>;
+  /**
+   * When each image arrived on the node (pulled or imported), by image ID; images the runtime
+   * has no date for are left out. Absent on runtimes that cannot tell (CRI has no such field).
+   */
+  imageArrivals?(): Promise<ReadonlyMap<string, Date>>;
   close(): void;
 }

@@ -34,6 +34,13 @@ describe('eraser run rejects bad input before touching a runtime', () => {
     assert.match(r.stderr, /--image or --image-list, or pass --all-unused/);
   });
 
+  test('a malformed --min-age exits 2, names the value and shows the form', async () => {
+    const r = await runCli(['run', '-r', sock, '-a', '--min-age', '1.5d', '--log-level', 'silent']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /"1\.5d" is invalid/);
+    assert.match(r.stderr, /e\.g\. 90m, 12h, 7d/);
+  });
+
   test('a missing socket exits 3 and names the endpoint', async () => {
     const r = await runCli(['run', '-r', sock, '-a', '--log-level', 'silent']);
     assert.equal(r.code, 3);

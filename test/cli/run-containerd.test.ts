@@ -63,6 +63,18 @@ describe('eraser run against a real containerd', () => {
     assert.notEqual(await node.runtime.imageStatus(img.id), undefined);
   });
 
+  test('--min-age keeps an image imported moments ago and says why', async () => {
+    const img = await node.seedImage({ tags: ['example.test/cli/young:1'], seed: 'cli-young' });
+
+    const args = ['run', '-r', node.endpoint, '-i', img.id, '--min-age', '1h'];
+    const r = await runCli([...args, '--log-level', 'silent']);
+
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /too-recent\s+example\.test\/cli\/young:1/);
+    assert.match(r.stdout, /younger than --min-age 1h/);
+    assert.notEqual(await node.runtime.imageStatus(img.id), undefined);
+  });
+
   test('a worker writes its totals where the pod asks, for the manager to read', async () => {
     await node.seedImage({ tags: ['example.test/cli/summary:1'], seed: 'cli-summary' });
     const file = join(dir, 'termination-log');

@@ -21,6 +21,8 @@ export class MemoryRuntime implements ImageRuntime {
   sandboxImage: string | undefined;
   /** Errors to throw from removeImage, keyed by image ID. */
   readonly failures = new Map<string, Error>();
+  /** Set to give the runtime arrival times (containerd has them; a bare CRI does not). */
+  imageArrivals?: () => Promise<ReadonlyMap<string, Date>>;
   /** Called before each removal: a test can change the node here, as a race would. */
   beforeRemove: (ref: string) => void = () => undefined;
 
