@@ -14,6 +14,7 @@ import {
   type CacheFormatReason,
 } from './cache-format.js';
 import type { LayerContent } from './layers/layer-content.js';
+import { PathHashes } from './layers/path-hashes.js';
 import type { ScanWarning } from './types.js';
 
 const text = fc.string({ unit: 'binary', maxLength: 30 });
@@ -23,6 +24,8 @@ const warningArb: fc.Arbitrary<ScanWarning> = fc.record(
   { code: text, message: text, layer: text, path: text },
   { requiredKeys: ['code', 'message'], noNullPrototype: true },
 );
+
+const hashesArb = fc.array(text, { maxLength: 6 }).map((paths) => PathHashes.of(paths));
 
 const contentArb: fc.Arbitrary<LayerContent> = fc.record(
   {
@@ -40,6 +43,8 @@ const contentArb: fc.Arbitrary<LayerContent> = fc.record(
     whiteouts: fc.array(text, { maxLength: 6 }),
     opaqueDirs: fc.array(text, { maxLength: 6 }),
     unreadable: fc.array(text, { maxLength: 6 }),
+    otherFiles: hashesArb,
+    dirs: hashesArb,
     warnings: fc.array(warningArb, { maxLength: 6 }),
   },
   { noNullPrototype: true },
@@ -83,7 +88,7 @@ function payloadHead(entries = 3): Buffer {
 }
 
 describe('layer cache entry format', () => {
-  test('any layer content round-trips: buffers, links, whiteouts, opaque dirs, warnings', () => {
+  test('any layer content round-trips: files, links, whiteouts, path hashes, warnings', () => {
     fc.assert(
       fc.property(text, contentArb, (key, content) => {
         const decoded = decodeLayerPayload(decodeEntry('layer', entryFile(key, content)));
@@ -108,6 +113,8 @@ describe('layer cache entry format', () => {
       whiteouts,
       opaqueDirs: ['opt'],
       unreadable: ['var/lib/dpkg/status'],
+      otherFiles: PathHashes.of(Array.from({ length: 20_000 }, (_, i) => `usr/share/${i}`)),
+      dirs: PathHashes.of(['usr', 'usr/share']),
       warnings: [{ code: 'SCAN_PARSE', message: 'bad', path: 'x' }],
     };
     const decoded = decodeLayerPayload(decodeEntry('layer', entryFile('k', content)));
@@ -192,7 +199,7 @@ describe('layer cache entry format', () => {
       ['a 4 GiB file body', wrapped(payloadHead(), u32(1), str('p'), u32(0xfffffff0)), 'truncated'],
       [
         '4 billion warnings',
-        wrapped(payloadHead(), u32(0), u32(0), u32(0), u32(0), u32(0), u32(0xffffffff)),
+        wrapped(payloadHead(), ...Array.from({ length: 7 }, () => u32(0)), u32(0xffffffff)),
         'malformed',
       ],
     ];
@@ -203,7 +210,10 @@ describe('layer cache entry format', () => {
   });
 
   test('fields outside their ranges are refused', () => {
-    const empty = [u32(0), u32(0), u32(0), u32(0), u32(0), u32(0)];
+    const empty = Array.from({ length: 8 }, () => u32(0));
+    const lists = Array.from({ length: 5 }, () => u32(0));
+    const sorted = PathHashes.of(['a', 'b']).toBuffer();
+    const unsorted = Buffer.concat([sorted.subarray(8), sorted.subarray(0, 8)]);
     const cases: [string, Buffer][] = [
       ['a negative entry count', wrapped(payloadHead(-1), ...empty)],
       ['a fractional entry count', wrapped(payloadHead(1.5), ...empty)],
@@ -216,6 +226,26 @@ describe('layer cache entry format', () => {
       [
         'an unknown link kind',
         wrapped(payloadHead(), u32(0), u32(1), str('p'), str('t'), Buffer.from([2])),
+      ],
+      [
+        'path hashes out of order',
+        wrapped(payloadHead(), ...lists, u32(16), unsorted, u32(0), u32(0)),
+      ],
+      [
+        'a repeated path hash',
+        wrapped(
+          payloadHead(),
+          ...lists,
+          u32(0),
+          u32(16),
+          sorted.subarray(0, 8),
+          sorted.subarray(0, 8),
+          u32(0),
+        ),
+      ],
+      [
+        'a partial path hash',
+        wrapped(payloadHead(), ...lists, u32(3), Buffer.from([1, 2, 3]), u32(0), u32(0)),
       ],
     ];
     for (const [name, file] of cases) {
@@ -235,6 +265,8 @@ describe('layer cache entry format', () => {
       whiteouts: [],
       opaqueDirs: [],
       unreadable: [],
+      otherFiles: PathHashes.EMPTY,
+      dirs: PathHashes.EMPTY,
       warnings: [],
     });
     assert.equal(

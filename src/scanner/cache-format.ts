@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { EraserError } from '../errors.js';
 import type { Compression } from './layers/decompress.js';
 import type { LayerContent, LayerLink } from './layers/layer-content.js';
+import { PathHashes } from './layers/path-hashes.js';
 import type { ScanWarning } from './types.js';
 
 /**
@@ -16,7 +17,7 @@ import type { ScanWarning } from './types.js';
  * serialisation, the collector, an analyser's `wants`): older entries then read as foreign.
  * What analysers report from the same files is versioned apart (INVENTORY_RESULTS_VERSION).
  */
-export const CACHE_FORMAT = 2;
+export const CACHE_FORMAT = 3;
 
 const MAGIC = Buffer.from('ERASERLC', 'latin1');
 /** Magic, version (u32), kind (u32), payload length (u64), payload sha256. */
@@ -123,6 +124,8 @@ export function encodeLayerPayload(key: string, content: LayerContent): Buffer[]
   out.strings(content.whiteouts);
   out.strings(content.opaqueDirs);
   out.strings(content.unreadable);
+  out.bytes(content.otherFiles.toBuffer());
+  out.bytes(content.dirs.toBuffer());
   out.u32(content.warnings.length);
   for (const warning of content.warnings) writeWarning(out, warning);
   return out.finish();
@@ -145,10 +148,12 @@ export function decodeLayerPayload(payload: Buffer): { key: string; content: Lay
   const whiteouts = input.strings();
   const opaqueDirs = input.strings();
   const unreadable = input.strings();
+  const otherFiles = readHashes(input);
+  const dirs = readHashes(input);
   const warnings = input.list(9, () => readWarning(input));
   input.end();
   const content = { digest, diffId, compression, entries, files, links, whiteouts, opaqueDirs };
-  return { key, content: { ...content, unreadable, warnings } };
+  return { key, content: { ...content, unreadable, otherFiles, dirs, warnings } };
 }
 
 export function encodeIndexPayload(record: IndexRecord): Buffer[] {
@@ -194,6 +199,14 @@ function readLink(input: PayloadReader): LayerLink {
   const hard = input.u8();
   if (hard > 1) throw new CacheFormatError('malformed', `link kind ${hard} unknown`);
   return { target, hard: hard === 1 };
+}
+
+function readHashes(input: PayloadReader): PathHashes {
+  const hashes = PathHashes.fromBuffer(input.bytes());
+  if (hashes === undefined) {
+    throw new CacheFormatError('malformed', 'path hashes are not sorted 8-byte values');
+  }
+  return hashes;
 }
 
 function readCompression(input: PayloadReader): Compression {

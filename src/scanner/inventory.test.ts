@@ -274,6 +274,74 @@ describe('buildInventory', () => {
     );
   });
 
+  test('packages under a folder an upper layer replaced by a file or link disappear', async () => {
+    const npm = (name: string): TarEntry => ({
+      path: `usr/lib/node_modules/${name}/package.json`,
+      content: JSON.stringify({ name, version: '1.0.0' }),
+    });
+    const image = await imageOf('example.test/replaced:1', [
+      [
+        { path: 'etc/os-release', content: DEBIAN_RELEASE },
+        { path: 'var/lib/dpkg/status', content: dpkgEntry('ghost', '1.0') },
+        npm('file-over'),
+        npm('link-over'),
+        npm('stays'),
+      ],
+      [
+        { path: 'var/lib/', type: 'directory' },
+        { path: 'var/lib/dpkg', content: 'a regular file where the folder was' },
+        { path: 'usr/lib/node_modules/', type: 'directory' },
+        { path: 'usr/lib/node_modules/file-over', content: 'not a package any more' },
+        { path: 'usr/lib/node_modules/link-over', type: 'symlink', linkname: '/nowhere' },
+      ],
+    ]);
+    const inventory = await buildInventory(image, { clock });
+
+    assert.deepEqual(
+      inventory.packages.map((p) => `${p.ecosystem} ${p.name}`),
+      ['npm stays'],
+    );
+    assert.deepEqual(inventory.warnings, []);
+  });
+
+  test('a folder over a lower file replaces it; a folder over a folder merges', async () => {
+    const image = await imageOf('example.test/folders:1', [
+      [
+        { path: 'etc/os-release', content: DEBIAN_RELEASE },
+        { path: 'var/lib/dpkg/status', content: dpkgEntry('base', '1.0') },
+        { path: 'lib/apk/db/installed', content: 'P:gone\nV:1.0-r0\n' },
+      ],
+      [
+        { path: 'var/', type: 'directory' },
+        { path: 'var/lib/', type: 'directory' },
+        { path: 'var/lib/dpkg/', type: 'directory' },
+        { path: 'lib/apk/db/installed/', type: 'directory' },
+      ],
+    ]);
+    const inventory = await buildInventory(image, { clock });
+    const base = image.layers[0]?.digest;
+
+    assert.deepEqual(
+      inventory.packages.map((p) => [p.ecosystem, p.name, p.layerDigest === base]),
+      [['deb', 'base', true]],
+    );
+  });
+
+  test('a package re-added after its folder was replaced belongs to the later layer', async () => {
+    const status = { path: 'var/lib/dpkg/status', content: dpkgEntry('tool', '1.0') };
+    const image = await imageOf('example.test/readded:1', [
+      [{ path: 'etc/os-release', content: DEBIAN_RELEASE }, status],
+      [{ path: 'var/lib/dpkg', content: 'a file' }],
+      [{ path: 'var/lib/dpkg/', type: 'directory' }, status],
+    ]);
+    const inventory = await buildInventory(image, { clock });
+
+    assert.deepEqual(
+      inventory.packages.map((p) => [p.name, p.layerDigest]),
+      [['tool', image.layers[2]?.digest]],
+    );
+  });
+
   test('a corrupt layer fails the image with an error naming the image and the layer', async () => {
     const blob = gzip(await tarLayer([{ path: 'a', content: 'y'.repeat(10_000) }]));
     const cut = blob.subarray(0, blob.length - 40);

@@ -3,12 +3,15 @@ import { ScanError } from '../errors.js';
 import type { ScanLimits } from '../limits.js';
 import type { ScanWarning } from '../types.js';
 import type { LayerLink } from './layer-content.js';
+import { PathHashesBuilder } from './path-hashes.js';
 import { normaliseEntryPath, whiteoutOf } from './paths.js';
 
 /** Warnings kept per layer; a layer of a million bad names must not make a million warnings. */
 const MAX_WARNINGS = 100;
 /** Longest link target remembered; PATH_MAX on Linux. */
 const MAX_LINK_TARGET = 4096;
+/** Entry types that are neither folders, regular files nor links; each replaces a lower path. */
+const SPECIAL_TYPES = new Set(['character-device', 'block-device', 'fifo']);
 
 export type WantsFile = (path: string) => boolean;
 
@@ -25,6 +28,14 @@ export class LayerCollector {
   readonly opaqueDirs: string[] = [];
   /** Paths present in this layer but not kept; see LayerContent.unreadable. */
   readonly unreadable = new Set<string>();
+  /**
+   * Every other entry's path, hashed: unkept non-folders and folders. 8 bytes an entry, so
+   * under 16 × maxEntries bytes while the array doubles as it grows, instead of a string each.
+   * A later entry at the same path in this layer does not remove an earlier one's hash; the
+   * merge then treats the path as both, hiding more, never less.
+   */
+  readonly otherFiles = new PathHashesBuilder();
+  readonly dirs = new PathHashesBuilder();
   readonly warnings: ScanWarning[] = [];
   entries = 0;
   private keptBytes = 0;
@@ -88,10 +99,13 @@ export class LayerCollector {
     stream.resume();
     if (header.type === 'symlink') this.onSymlink(path, linkName(header));
     else if (header.type === 'link') this.onHardLink(path, linkName(header));
+    else if (header.type === 'directory' && path !== '') this.dirs.add(path);
+    else if (SPECIAL_TYPES.has(header.type)) this.otherFiles.add(path);
   }
 
   private async onFile(path: string, size: number, stream: EntryStream): Promise<void> {
     if (!this.wants(path)) {
+      this.otherFiles.add(path);
       stream.resume();
       return;
     }
@@ -137,7 +151,10 @@ export class LayerCollector {
   }
 
   private onHardLink(path: string, rawTarget: string): void {
-    if (!this.wants(path)) return;
+    if (!this.wants(path)) {
+      this.otherFiles.add(path);
+      return;
+    }
 
     const target = normaliseEntryPath(rawTarget);
     if (target === undefined || target === '') {

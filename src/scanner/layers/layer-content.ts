@@ -1,5 +1,6 @@
 import type { ScanWarning } from '../types.js';
 import type { Compression } from './decompress.js';
+import type { PathHashes } from './path-hashes.js';
 
 /** A symlink (target as written, resolved at lookup) or a hard link (target from the root). */
 export interface LayerLink {
@@ -9,7 +10,8 @@ export interface LayerLink {
 
 /**
  * What one layer contributes, independent of the layers around it, so results are mergeable
- * (and cacheable by `diffId`): the files the analysers asked for, every link, and whiteouts.
+ * (and cacheable by `diffId`): the files the analysers asked for, every link, whiteouts, and
+ * the shape (folder or not) of every other entry as path hashes.
  */
 export interface LayerContent {
   readonly digest: string;
@@ -28,5 +30,16 @@ export interface LayerContent {
    * link limit or with a bad target): present but unreadable, they still hide lower copies.
    */
   readonly unreadable: readonly string[];
+  /**
+   * Non-folder entries kept neither as files nor as links (files no analyser wants, devices,
+   * fifos, unwanted hard links). Each replaces what lower layers have at its path, a whole
+   * folder tree included (OCI layer changesets), so the merge asks about kept lower paths.
+   */
+  readonly otherFiles: PathHashes;
+  /**
+   * Folder entries. Each replaces a lower non-folder (file or link) at its path; a lower folder
+   * there is merged with it instead.
+   */
+  readonly dirs: PathHashes;
   readonly warnings: readonly ScanWarning[];
 }

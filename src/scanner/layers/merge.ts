@@ -1,5 +1,6 @@
 import { ScanError } from '../errors.js';
 import type { LayerContent, LayerLink } from './layer-content.js';
+import { byKey, pathKey, type PathKey } from './path-hashes.js';
 import { ancestorsOf } from './paths.js';
 
 /** A kept file as the final image shows it, with the layer that wrote that version. */
@@ -11,22 +12,27 @@ export interface MergedFile {
 
 interface MergedLink extends LayerLink {
   readonly layer: string;
+  /** The layer's position in the image, bottom 0. */
+  readonly index: number;
 }
 
 /** One layer's own copy of a path, for telling in which layer a package first appeared. */
 export interface LayerCopy {
   readonly layer: string;
+  /** The layer's position in the image, bottom 0: digests repeat (empty layers, reuse). */
+  readonly index: number;
   readonly data: Buffer;
 }
 
 /**
  * The image's file tree as the analysers see it: the kept files and links of every layer, upper
- * layers winning, whiteouts and opaque folders applied, symlinks followed on lookup.
+ * layers winning, deletions and replacements applied, symlinks followed on lookup.
  */
 export class MergedFs {
   constructor(
     private readonly files: ReadonlyMap<string, MergedFile>,
     private readonly links: ReadonlyMap<string, MergedLink>,
+    private readonly copies: ReadonlyMap<string, readonly LayerCopy[]>,
     private readonly layers: readonly LayerContent[],
     private readonly maxHops: number,
   ) {}
@@ -42,14 +48,13 @@ export class MergedFs {
     return found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   }
 
-  /** The copies of a real path that each layer wrote, bottom layer first. */
+  /**
+   * The copies of a real path that layers wrote, bottom layer first, the visible one last. A
+   * copy some layer above it deleted (whiteout, opaque folder, a non-folder replacing a folder
+   * above it) and every copy below such a deletion are left out: the path began anew there.
+   */
   history(path: string): LayerCopy[] {
-    const copies: LayerCopy[] = [];
-    for (const layer of this.layers) {
-      const data = layer.files.get(path);
-      if (data !== undefined) copies.push({ layer: layer.digest, data });
-    }
-    return copies;
+    return [...(this.copies.get(path) ?? [])].reverse();
   }
 
   /**
@@ -66,7 +71,7 @@ export class MergedFs {
         resolved.pop();
         continue;
       }
-      const link = this.links.get([...resolved, part].join('/'));
+      const link = this.link([...resolved, part].join('/'));
       if (link === undefined) {
         resolved.push(part);
         continue;
@@ -78,6 +83,25 @@ export class MergedFs {
     }
     return resolved.join('/');
   }
+
+  /**
+   * The link at a path, unless a layer above it replaced it with an entry it only hashed. That
+   * is asked here, per lookup, rather than for every link while merging: images hold tens of
+   * thousands of links and lookups pass few of them.
+   */
+  private link(path: string): MergedLink | undefined {
+    const link = this.links.get(path);
+    if (link === undefined) return undefined;
+    const own = pathKey(path);
+    const above = ancestorsOf(path)
+      .filter((dir) => dir !== '')
+      .map(pathKey);
+    for (const layer of this.layers.slice(link.index + 1)) {
+      if (layer.dirs.has(own) || layer.otherFiles.has(own)) return undefined;
+      if (above.some((key) => layer.otherFiles.has(key))) return undefined;
+    }
+    return link;
+  }
 }
 
 function symlinkError(path: string, maxHops: number): ScanError {
@@ -86,33 +110,106 @@ function symlinkError(path: string, maxHops: number): ScanError {
 }
 
 /**
- * Merges layers top-down: a path is taken from the highest layer that has it, unless a layer
- * above deleted it (whiteout), emptied a folder above it (opaque whiteout) or replaced a folder
- * above it with a link. A path the layer above has but did not keep (too large, past a limit)
- * hides it too: present but unreadable, it yields nothing rather than an older copy.
+ * Merges layers top-down, as a runtime applies them bottom-up (OCI layer changesets): a path is
+ * taken from the highest layer that has it, unless a layer above deleted it. A layer deletes
+ * from those below it: whiteouts (the path and its tree), opaque markers (a folder's tree), any
+ * non-folder entry (the folder tree at its path: a file or link over a folder replaces it) and
+ * any folder entry (a file or link at its path; a folder there merges). A path the layer has
+ * but did not keep (too large, past a limit) deletes the same way: present but unreadable, it
+ * yields nothing rather than an older copy.
  */
 export function mergeLayers(layers: readonly LayerContent[], maxHops: number): MergedFs {
-  const files = new Map<string, MergedFile>();
-  const links = new Map<string, MergedLink>();
-  const hidden = new Set<string>();
-  const opaque = new Set<string>();
-
-  const visible = (path: string): boolean =>
-    !files.has(path) &&
-    !links.has(path) &&
-    !hidden.has(path) &&
-    ancestorsOf(path).every((dir) => !hidden.has(dir) && !opaque.has(dir) && !links.has(dir));
-
-  for (const layer of [...layers].reverse()) {
-    const layerFiles = [...layer.files].filter(([path]) => visible(path));
-    const layerLinks = [...layer.links].filter(([path]) => visible(path));
-    for (const [path, data] of layerFiles) files.set(path, { path, data, layer: layer.digest });
-    for (const [path, link] of layerLinks) links.set(path, { ...link, layer: layer.digest });
-    for (const path of layer.whiteouts) hidden.add(path);
-    // A path this layer has but could not keep hides the lower copies as a whiteout would:
-    // reporting the lower file would describe an image that does not exist.
-    for (const path of layer.unreadable) hidden.add(path);
-    for (const dir of layer.opaqueDirs) opaque.add(dir);
+  const merge = new Merge(candidatesOf(layers));
+  for (let index = layers.length - 1; index >= 0; index -= 1) {
+    const layer = layers[index];
+    if (layer !== undefined) merge.apply(layer, index);
   }
-  return new MergedFs(files, links, layers, maxHops);
+  return new MergedFs(merge.files, merge.links, merge.copies, layers, maxHops);
+}
+
+/** A path a layer's hashed entries can delete, with the lowest layer that needs it. */
+interface Candidate {
+  readonly path: string;
+  readonly key: PathKey;
+  readonly layer: number;
+}
+
+/**
+ * The paths a layer's hashed entries can delete while merging: every kept file and the folders
+ * above it, sorted by hash. Hashed once per image; empty when no layer recorded hashes. Links
+ * are judged on lookup instead (MergedFs.link).
+ */
+function candidatesOf(layers: readonly LayerContent[]): Candidate[] {
+  const found = new Map<string, Candidate>();
+  if (layers.every((layer) => layer.otherFiles.size === 0 && layer.dirs.size === 0)) return [];
+
+  layers.forEach((layer, index) => {
+    for (const path of layer.files.keys()) {
+      for (const candidate of [path, ...ancestorsOf(path)]) {
+        if (candidate === '' || found.has(candidate)) continue;
+        found.set(candidate, { path: candidate, key: pathKey(candidate), layer: index });
+      }
+    }
+  });
+  return [...found.values()].sort(byKey);
+}
+
+/** The merge's state between layers, from the top down. */
+class Merge {
+  readonly files = new Map<string, MergedFile>();
+  readonly links = new Map<string, MergedLink>();
+  /** Each path's copies that no deletion above cuts off, top first. */
+  readonly copies = new Map<string, LayerCopy[]>();
+  /** Paths deleted for the layers below: their entries there are gone. */
+  private readonly gone = new Set<string>();
+  /** Paths whose trees are deleted for the layers below (the path itself may stay). */
+  private readonly cut = new Set<string>();
+
+  constructor(private readonly candidates: readonly Candidate[]) {}
+
+  apply(layer: LayerContent, index: number): void {
+    for (const [path, data] of layer.files) this.addFile(path, data, layer.digest, index);
+    for (const [path, link] of layer.links) {
+      if (!this.deleted(path) && !this.copies.has(path)) {
+        this.links.set(path, { ...link, layer: layer.digest, index });
+      }
+    }
+    this.deleteBelow(layer, index);
+  }
+
+  private addFile(path: string, data: Buffer, layer: string, index: number): void {
+    if (this.deleted(path)) return;
+    const copy = { layer, index, data };
+    const copies = this.copies.get(path);
+    if (copies !== undefined) {
+      copies.push(copy);
+      return;
+    }
+    this.copies.set(path, [copy]);
+    this.files.set(path, { path, data, layer });
+  }
+
+  private deleted(path: string): boolean {
+    return this.gone.has(path) || ancestorsOf(path).some((dir) => this.cut.has(dir));
+  }
+
+  /** Records what this layer deletes from the layers below it, whatever it shows itself. */
+  private deleteBelow(layer: LayerContent, index: number): void {
+    // A lower copy of a kept file stays in its history: the file was rewritten, not deleted.
+    for (const path of layer.files.keys()) this.cut.add(path);
+    for (const path of [...layer.links.keys(), ...layer.whiteouts, ...layer.unreadable]) {
+      this.gone.add(path);
+      this.cut.add(path);
+    }
+    for (const dir of layer.opaqueDirs) this.cut.add(dir);
+    if (layer.otherFiles.size === 0 && layer.dirs.size === 0) return;
+
+    // Only paths some lower layer has can be deleted by this one.
+    const below = (candidate: Candidate): boolean => candidate.layer < index;
+    for (const { path } of layer.otherFiles.matching(this.candidates).filter(below)) {
+      this.gone.add(path);
+      this.cut.add(path);
+    }
+    for (const { path } of layer.dirs.matching(this.candidates).filter(below)) this.gone.add(path);
+  }
 }

@@ -8,6 +8,7 @@ import { ScanError } from '../errors.js';
 import { resolveLimits, type ScanLimits } from '../limits.js';
 import { gzip, layerSource, sha256, tarLayer, zstd, type TarEntry } from '../testing/layers.js';
 import type { LayerSource } from '../types.js';
+import { pathKey } from './path-hashes.js';
 import { readLayer } from './read-layer.js';
 
 const wants = (path: string): boolean => path.startsWith('etc/') || path.endsWith('.keep');
@@ -60,6 +61,33 @@ describe('readLayer', () => {
       assert.deepEqual(content.whiteouts, ['var/lib/dpkg']);
       assert.deepEqual(content.opaqueDirs, ['opt']);
       assert.equal(content.entries, 7);
+    }
+  });
+
+  test('records unkept non-folders and folders as path hashes, kept entries as such', async () => {
+    const content = await read(
+      layerSource(
+        await tarLayer([
+          { path: './', type: 'directory' },
+          { path: 'var/lib/dpkg/', type: 'directory' },
+          { path: 'var/lib/dpkg', content: 'a file now' },
+          { path: 'usr/share/doc', type: 'symlink', linkname: '/nowhere' },
+          { path: 'dev/null', type: 'character-device' },
+          { path: 'run/pipe', type: 'fifo' },
+          { path: 'usr/bin/hard', type: 'link', linkname: 'var/lib/dpkg' },
+          { path: 'etc/kept.keep', content: 'kept' },
+        ]),
+      ),
+    );
+    const others = ['var/lib/dpkg', 'dev/null', 'run/pipe', 'usr/bin/hard'];
+    assert.deepEqual(
+      others.map((p) => content.otherFiles.has(pathKey(p))),
+      [true, true, true, true],
+    );
+    assert.equal(content.otherFiles.size, others.length);
+    assert.deepEqual([content.dirs.has(pathKey('var/lib/dpkg')), content.dirs.size], [true, 1]);
+    for (const kept of ['usr/share/doc', 'etc/kept.keep', 'var/lib']) {
+      assert.equal(content.otherFiles.has(pathKey(kept)), false, kept);
     }
   });
 

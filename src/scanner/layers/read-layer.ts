@@ -61,6 +61,8 @@ export async function readLayer(
     whiteouts: collector.whiteouts,
     opaqueDirs: collector.opaqueDirs,
     unreadable: [...collector.unreadable],
+    otherFiles: collector.otherFiles.build(),
+    dirs: collector.dirs.build(),
     warnings: collector.finalWarnings(),
   };
 }

@@ -12,7 +12,7 @@ import type { ImageSource, LayerSource } from '../types.js';
 export interface TarEntry {
   readonly path: string;
   readonly content?: string | Buffer;
-  readonly type?: 'file' | 'symlink' | 'link' | 'directory';
+  readonly type?: 'file' | 'symlink' | 'link' | 'directory' | 'fifo' | 'character-device';
   readonly linkname?: string;
 }
 

@@ -3,6 +3,9 @@
  * make small, exact fixtures to mutate in hostile-input tests; the BerkeleyDB parser is also
  * tested on files written by the real libdb (db5.3_load) in bdb.test.ts. Test support only.
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { adler32 } from '../analyzers/rpm/adler32.js';
 
@@ -55,15 +58,47 @@ function layoutHeader(entries: readonly { tag: number; type: number; data: Buffe
   return Buffer.concat([index, ...data]);
 }
 
+const PACKAGES_TABLE =
+  'CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)';
+
 /** An `rpmdb.sqlite` with rpm's Packages table holding the given header blobs. */
 export function encodeSqliteDb(blobs: readonly Buffer[]): Buffer {
   const db = new Database(':memory:');
-  db.exec('CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)');
+  db.exec(PACKAGES_TABLE);
   const insert = db.prepare('INSERT INTO Packages (blob) VALUES (?)');
   for (const blob of blobs) insert.run(blob);
   const out = db.serialize();
   db.close();
   return out;
+}
+
+/**
+ * A WAL-mode `rpmdb.sqlite` and its `-wal`, copied while the writer is still open and before
+ * any checkpoint, as an image layer can catch them: `base` blobs are in the database file,
+ * each of `pending` only in the log (one transaction each).
+ */
+export function encodeSqliteWithWal(
+  base: readonly Buffer[],
+  pending: readonly Buffer[],
+  pageSize = 4096,
+): { db: Buffer; wal: Buffer } {
+  const dir = mkdtempSync(join(tmpdir(), 'eraser-test-rpmwal-'));
+  const path = join(dir, 'rpmdb.sqlite');
+  const db = new Database(path);
+  try {
+    db.pragma(`page_size = ${pageSize}`);
+    db.pragma('journal_mode = WAL');
+    db.pragma('wal_autocheckpoint = 0');
+    db.exec(PACKAGES_TABLE);
+    const insert = db.prepare('INSERT INTO Packages (blob) VALUES (?)');
+    for (const blob of base) insert.run(blob);
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    for (const blob of pending) insert.run(blob);
+    return { db: readFileSync(path), wal: readFileSync(`${path}-wal`) };
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** An NDB `Packages.db`: one slot page, blobs in 16-byte blocks after it. */

@@ -1,6 +1,7 @@
+import type { MergedFile, MergedFs } from '../../layers/merge.js';
 import type { OsInfo, Package } from '../../types.js';
 import type { Analyzer, AnalyzerContext } from '../analyzer.js';
-import { attributeRecords } from '../attribution.js';
+import { attributeCopies, type DatabaseCopy } from '../attribution.js';
 import { formatPurl } from '../purl.js';
 import { runParser } from '../run.js';
 import { parseRpmDatabase } from './database.js';
@@ -10,7 +11,10 @@ const DIRS = ['usr/lib/sysimage/rpm', 'var/lib/rpm'];
 /** Newest backend first: an upgraded image may keep the old file beside the new one. */
 const FILES = ['rpmdb.sqlite', 'Packages.db', 'Packages'];
 const CANDIDATES = FILES.flatMap((file) => DIRS.map((dir) => `${dir}/${file}`));
-const WANTED = new Set(CANDIDATES);
+/** SQLite's write-ahead log beside `rpmdb.sqlite`: transactions not yet checkpointed. */
+const WAL_SUFFIX = '-wal';
+const WALS = DIRS.map((dir) => `${dir}/rpmdb.sqlite${WAL_SUFFIX}`);
+const WANTED = new Set([...CANDIDATES, ...WALS]);
 
 /** The signing keys rpm stores as pseudo-packages; they are not software. */
 const PSEUDO_PACKAGES = new Set(['gpg-pubkey', 'gpg-pubkey-release']);
@@ -66,23 +70,66 @@ function toPackage(
 function analyze(context: AnalyzerContext): Package[] {
   const file = firstExisting(context);
   if (file === undefined) return [];
+  return runParser(context, file, () => readPackages(context, file));
+}
 
+/** A database as one layer left it: the main file and the `-wal` beside it, if any. */
+interface DbState {
+  readonly db: Buffer;
+  readonly wal?: Buffer;
+}
+
+function readPackages(context: AnalyzerContext, file: MergedFile): Package[] {
   const max = context.limits.maxPackagesPerDb;
-  const parse = (data: Buffer): RpmRecord[] =>
-    parseRpmDatabase(data, max).records.filter((r) => !PSEUDO_PACKAGES.has(r.name));
+  const software = (records: RpmRecord[]): RpmRecord[] =>
+    records.filter((r) => !PSEUDO_PACKAGES.has(r.name));
+  const parse = (state: DbState): RpmRecord[] =>
+    software(parseRpmDatabase(state.db, max, state.wal).records);
   const key = (r: RpmRecord): string => `${r.name}\0${rpmVersion(r)}\0${r.arch ?? ''}`;
 
-  return runParser(context, file, () => {
-    const database = parseRpmDatabase(file.data, max);
-    if (database.damaged > 0) {
-      const message = `${database.damaged} damaged entries skipped in the ${database.format} rpmdb`;
-      context.warn({ code: 'SCAN_PARSE', message, layer: file.layer, path: file.path });
-    }
-    const records = database.records.filter((r) => !PSEUDO_PACKAGES.has(r.name));
-    return attributeRecords(context.fs, file, records, parse, key).map(({ record, layer }) =>
-      toPackage(record, context, layer, file.path),
-    );
-  });
+  const states = dbStates(context.fs, file);
+  const top = states.at(-1)?.data ?? { db: file.data };
+  const database = parseRpmDatabase(top.db, max, top.wal);
+  if (database.damaged > 0) {
+    const message = `${database.damaged} damaged entries skipped in the ${database.format} rpmdb`;
+    context.warn({ code: 'SCAN_PARSE', message, layer: file.layer, path: file.path });
+  }
+  if (database.walProblem !== undefined) warnWal(context, file, database.walProblem);
+  return attributeCopies(states, software(database.records), parse, key).map(({ record, layer }) =>
+    toPackage(record, context, layer, file.path),
+  );
+}
+
+/**
+ * The database's states layer by layer, bottom first, the visible one last. rpm in WAL mode
+ * writes a transaction to the `-wal` only, so a layer that installed packages may hold just
+ * that file: a state changes wherever either file does, and the packages it adds belong there.
+ */
+function dbStates(fs: MergedFs, file: MergedFile): DatabaseCopy<DbState>[] {
+  const dbs = fs.history(file.path);
+  const wals = file.path.endsWith('/rpmdb.sqlite') ? fs.history(file.path + WAL_SUFFIX) : [];
+  const indexes = [...new Set([...dbs, ...wals].map((copy) => copy.index))].sort((a, b) => a - b);
+
+  const states: DatabaseCopy<DbState>[] = [];
+  for (const index of indexes) {
+    const db = dbs.findLast((copy) => copy.index <= index);
+    const wal = wals.findLast((copy) => copy.index <= index);
+    const layer = [...dbs, ...wals].find((copy) => copy.index === index)?.layer;
+    if (db === undefined || layer === undefined) continue;
+    states.push({
+      layer,
+      data: wal === undefined ? { db: db.data } : { db: db.data, wal: wal.data },
+    });
+  }
+  return states;
+}
+
+function warnWal(context: AnalyzerContext, file: MergedFile, problem: string): void {
+  const path = file.path + WAL_SUFFIX;
+  const layer = context.fs.read(path)?.layer ?? file.layer;
+  const where = `${path} in layer ${layer} of image ${context.image}`;
+  const message = `${where}: ${problem}; packages recorded only there may be missing`;
+  context.warn({ code: 'SCAN_PARSE', message, layer, path });
 }
 
 function firstExisting(context: AnalyzerContext): ReturnType<AnalyzerContext['fs']['read']> {

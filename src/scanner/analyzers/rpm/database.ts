@@ -11,6 +11,8 @@ export interface RpmDatabase {
   readonly records: RpmRecord[];
   /** Entries left out because their storage or header blob was damaged. */
   readonly damaged: number;
+  /** SQLite only: why its `-wal` was read in part or not at all. */
+  readonly walProblem?: string;
 }
 
 /** Tells the backend from the bytes, not the file name: images carry stale files too. */
@@ -21,10 +23,13 @@ export function detectRpmFormat(data: Buffer): RpmDbFormat {
   throw new ParseError('not an rpm database: neither SQLite, NDB nor BerkeleyDB hash');
 }
 
-/** Reads every package header of an rpm database in any of the three backends. */
-export function parseRpmDatabase(data: Buffer, maxPackages: number): RpmDatabase {
+/**
+ * Reads every package header of an rpm database in any of the three backends. `wal` is the
+ * `-wal` file beside a SQLite database, if any; the other backends have none.
+ */
+export function parseRpmDatabase(data: Buffer, maxPackages: number, wal?: Buffer): RpmDatabase {
   const format = detectRpmFormat(data);
-  const read = readBlobs(format, data, maxPackages);
+  const read = readBlobs(format, data, maxPackages, wal);
   const records: RpmRecord[] = [];
   let damaged = read.damaged;
   for (const blob of read.blobs) {
@@ -37,11 +42,17 @@ export function parseRpmDatabase(data: Buffer, maxPackages: number): RpmDatabase
   if (records.length === 0 && damaged > 0) {
     throw new ParseError(`rpm ${format} database: all ${damaged} entries are damaged`);
   }
-  return { format, records, damaged };
+  const walProblem = read.walProblem === undefined ? {} : { walProblem: read.walProblem };
+  return { format, records, damaged, ...walProblem };
 }
 
-function readBlobs(format: RpmDbFormat, data: Buffer, maxPackages: number): BlobRead {
-  if (format === 'sqlite') return { blobs: readSqliteBlobs(data, maxPackages), damaged: 0 };
+function readBlobs(
+  format: RpmDbFormat,
+  data: Buffer,
+  maxPackages: number,
+  wal: Buffer | undefined,
+): BlobRead & { readonly walProblem?: string } {
+  if (format === 'sqlite') return { ...readSqliteBlobs(data, maxPackages, wal), damaged: 0 };
   if (format === 'ndb') return readNdbBlobs(data, maxPackages);
   return readBdbBlobs(data, maxPackages);
 }
