@@ -39,6 +39,13 @@ describe('EraserConfig parsing of hostile input', () => {
       `${HEAD}components:\n  scanner:\n    config: ${JSON.stringify(BOMB)}\n`,
       /alias/iu,
     ],
+    ['a mapping that holds itself', `${HEAD}manager: &m {logLevel: *m}\n`, /contains it/u],
+    ['a list that holds itself', `${HEAD}manager:\n  pullSecrets: &l [*l]\n`, /contains it/u],
+    [
+      'a recursive alias inside the scanner config string',
+      `${HEAD}components:\n  scanner:\n    config: "timeout: &t {total: *t}"\n`,
+      /contains it/u,
+    ],
     ['deep nesting', `${HEAD}manager: ${'['.repeat(5000)}${']'.repeat(5000)}\n`, /YAML/u],
     ['a file over the size limit', `${HEAD}#${'x'.repeat(MAX_CONFIG_BYTES)}\n`, /byte limit/u],
     ['an empty file', '', /apiVersion/u],
@@ -76,6 +83,35 @@ describe('EraserConfig parsing of hostile input', () => {
     fc.assert(
       fc.property(doc, doc, (manager, components) => {
         const text = HEAD + stringify({ manager, components });
+        try {
+          parseEraserConfig(text);
+        } catch (err: unknown) {
+          assert.ok(err instanceof ConfigError, String(err));
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  test('any flow YAML with anchors and aliases yields a config or a ConfigError', () => {
+    const key = fc.constantFrom('logLevel', 'pullSecrets', 'nodeFilter', 'type', '__proto__');
+    const anchor = fc.constantFrom('', '&a ', '&b ');
+    const node = fc.letrec<{ node: string }>((tie) => ({
+      node: fc.oneof(
+        { depthSize: 'small' },
+        fc.constantFrom('x', '1', 'null', '[]', '*a', '*b'),
+        fc
+          .tuple(anchor, fc.array(tie('node'), { maxLength: 3 }))
+          .map(([a, items]) => `${a}[${items.join(', ')}]`),
+        fc
+          .tuple(anchor, fc.uniqueArray(fc.tuple(key, tie('node')), { selector: ([k]) => k }))
+          .map(([a, pairs]) => `${a}{${pairs.map(([k, v]) => `${k}: ${v}`).join(', ')}}`),
+      ),
+    })).node;
+    fc.assert(
+      fc.property(node, node, (manager, scanner) => {
+        const config = JSON.stringify(`timeout: ${scanner}`);
+        const text = `${HEAD}manager: ${manager}\ncomponents: {scanner: {config: ${config}}}\n`;
         try {
           parseEraserConfig(text);
         } catch (err: unknown) {

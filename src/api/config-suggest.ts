@@ -1,7 +1,13 @@
-/** Edit distance (insert, delete, substitute, swap of neighbours), case-insensitive. */
-function distance(a: string, b: string): number {
+/**
+ * Edit distance (insert, delete, substitute, swap of neighbours), case-insensitive; any
+ * distance above `limit` reads as `limit + 1`.
+ */
+function distance(a: string, b: string, limit: number): number {
   const s = a.toLowerCase();
   const t = b.toLowerCase();
+  // Every edit changes the length by one at most. Skipping keys of far other length keeps a
+  // pasted megabyte-long key from costing a table of a million rows per known field.
+  if (Math.abs(s.length - t.length) > limit) return limit + 1;
   const rows: number[][] = Array.from({ length: s.length + 1 }, (_, i) =>
     Array.from({ length: t.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
   );
@@ -28,7 +34,7 @@ export function nearestField(key: string, known: readonly string[]): string | un
   let best: string | undefined;
   let bestDistance = limit + 1;
   for (const candidate of known) {
-    const d = distance(key, candidate);
+    const d = distance(key, candidate, limit);
     if (d < bestDistance) [best, bestDistance] = [candidate, d];
   }
   return best;

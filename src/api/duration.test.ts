@@ -59,6 +59,11 @@ describe('parseDuration', () => {
     assert.ok(2_562_047 * 3_600_000 < MAX_DURATION_MS);
   });
 
+  test('a megabyte of digits without a unit is refused', () => {
+    // A backtracking pattern took about half an hour here; the linear one, milliseconds.
+    assert.equal(parseDuration(`${'1'.repeat(1 << 20)}x`), undefined);
+  });
+
   test('never throws and returns undefined or a finite number for any string', () => {
     fc.assert(
       fc.property(fc.string(), (text) => {

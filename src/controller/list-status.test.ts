@@ -4,7 +4,12 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 
 import type { Condition } from '../api/condition.js';
-import { checkImages, listStatus, runningConditions } from './list-status.js';
+import {
+  checkImages,
+  listStatus,
+  MAX_CONDITION_MESSAGE,
+  runningConditions,
+} from './list-status.js';
 
 describe('ImageList status', () => {
   const result = {
@@ -69,6 +74,28 @@ describe('ImageList status', () => {
     });
   });
 
+  test('huge invalid entries are quoted shortened, so the message fits a condition', () => {
+    const huge = ['A'.repeat(40_000), `B:${'b'.repeat(40_000)}`, '\u0000'.repeat(20_000)];
+    const check = checkImages(['alpine:3.7', ...huge, 'UPPER']);
+    if (check.ok) assert.fail('a list with invalid entries must be refused');
+    assert.ok(check.message.length < 4096, String(check.message.length));
+    assert.match(check.message, /"AAAA.*…".*and 1 more$/u);
+  });
+
+  test('a condition message is cut to the CRD limit, never inside a surrogate pair', () => {
+    const message = `${'x'.repeat(MAX_CONDITION_MESSAGE - 2)}😀😀`;
+    const status = listStatus([], { ...result, message }, 0);
+    for (const c of status.conditions ?? []) {
+      assert.ok(c.message.length <= MAX_CONDITION_MESSAGE, String(c.message.length));
+      assert.equal(c.message.at(-1), '…');
+      assert.doesNotMatch(c.message, /[\uD800-\uDBFF](?![\uDC00-\uDFFF])/u);
+    }
+    assert.equal(
+      listStatus([], { ...result, message: 'short' }, 0).conditions?.[0]?.message,
+      'short',
+    );
+  });
+
   test('an empty list is reported as nothing to remove', () => {
     const check = checkImages(['  ']);
     assert.equal(!check.ok && check.reason, 'NothingToRemove');
@@ -79,6 +106,7 @@ describe('ImageList status', () => {
       fc.property(fc.oneof(fc.jsonValue(), fc.array(fc.string())), (images) => {
         const check = checkImages(images);
         assert.equal(typeof check.ok, 'boolean');
+        if (!check.ok) assert.ok(check.message.length <= MAX_CONDITION_MESSAGE);
       }),
     );
   });

@@ -1,6 +1,6 @@
 import { IMAGE_LIST_CONDITIONS, type Condition } from '../api/condition.js';
 import type { ImageListStatus } from '../api/imagelist.js';
-import { InvalidReferenceError } from '../images/errors.js';
+import { InvalidReferenceError, quote } from '../images/errors.js';
 import { parseReference } from '../images/reference.js';
 import type { JobCounts } from './ratio.js';
 
@@ -12,6 +12,16 @@ export interface ListResult {
   /** CamelCase, e.g. SuccessRatioMet, InvalidImages, InvalidExclusions. */
   readonly reason: string;
   readonly message: string;
+}
+
+/** The CRD's bound on a condition message (metav1.Condition's); a longer one fails the update. */
+export const MAX_CONDITION_MESSAGE = 32_768;
+
+/** Cuts a message to the bound without leaving half of a surrogate pair at the end. */
+function fitMessage(message: string): string {
+  if (message.length <= MAX_CONDITION_MESSAGE) return message;
+  const cut = message.slice(0, MAX_CONDITION_MESSAGE - 1);
+  return `${/[\uD800-\uDBFF]$/u.test(cut) ? cut.slice(0, -1) : cut}…`;
 }
 
 function condition(
@@ -29,7 +39,7 @@ function condition(
     observedGeneration: result.generation,
     lastTransitionTime: changed ? now : before.lastTransitionTime,
     reason: result.reason,
-    message: result.message,
+    message: fitMessage(result.message),
   };
 }
 
@@ -102,10 +112,8 @@ export function checkImages(images: unknown): ImagesCheck {
   const entries = images;
   const bad = entries.filter((entry) => entry.trim() !== '*' && !isReference(entry.trim()));
   if (bad.length > 0) {
-    const shown = bad
-      .slice(0, SHOWN)
-      .map((b) => JSON.stringify(b))
-      .join(', ');
+    // Entries are quoted shortened: a few huge ones must not push the message past the limit.
+    const shown = bad.slice(0, SHOWN).map(quote).join(', ');
     const more = bad.length > SHOWN ? ` and ${bad.length - SHOWN} more` : '';
     const message = `spec.images has entries that are not image references: ${shown}${more}`;
     return { ok: false, reason: 'InvalidImages', message };

@@ -34,6 +34,8 @@ describe('parseImageList', () => {
     ['duplicate keys', 'spec:\n  images: [a]\nspec:\n  images: [b]\n', /not valid/],
     ['another kind', 'kind: ConfigMap\nspec:\n  images: [a]\n', /kind is "ConfigMap"/],
     ['another API group', 'apiVersion: foo/v9\nspec:\n  images: [a]\n', /apiVersion is "foo/],
+    ['a kind that holds itself', 'kind: &k [*k]\nspec:\n  images: [a]\n', /kind is a list/],
+    ['an apiVersion that holds itself', 'apiVersion: &v {a: *v}\nimages: [a]\n', /is a mapping/],
     ['two documents', 'spec:\n  images: [a]\n---\nspec:\n  images: [b]\n', /several YAML/],
   ];
   for (const [name, text, pattern] of bad) {
@@ -57,6 +59,36 @@ describe('parseImageList', () => {
         }
       }),
       { numRuns: 500 },
+    );
+  });
+});
+
+describe('parseImageList on YAML with anchors and aliases', () => {
+  test('any such document yields strings or the image list error', () => {
+    const key = fc.constantFrom('kind', 'apiVersion', 'spec', 'images', '__proto__');
+    const anchor = fc.constantFrom('', '&a ', '&b ');
+    const node = fc.letrec<{ node: string }>((tie) => ({
+      node: fc.oneof(
+        { depthSize: 'small' },
+        fc.constantFrom('x', 'ImageList', 'eraser.sh/v1', '1', 'null', '*a', '*b'),
+        fc
+          .tuple(anchor, fc.array(tie('node'), { maxLength: 3 }))
+          .map(([a, items]) => `${a}[${items.join(', ')}]`),
+        fc
+          .tuple(anchor, fc.uniqueArray(fc.tuple(key, tie('node')), { selector: ([k]) => k }))
+          .map(([a, pairs]) => `${a}{${pairs.map(([k, v]) => `${k}: ${v}`).join(', ')}}`),
+      ),
+    })).node;
+    fc.assert(
+      fc.property(node, (text) => {
+        try {
+          const out = parseImageList(text, 'f', parseYaml);
+          assert.ok(out.every((s) => typeof s === 'string'));
+        } catch (err) {
+          assert.ok(err instanceof ImageListFileError, String(err));
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 });

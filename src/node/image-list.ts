@@ -91,13 +91,24 @@ function checkKind(doc: unknown, file: string): void {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return;
   const { kind, apiVersion } = doc as { kind?: unknown; apiVersion?: unknown };
   if (kind !== undefined && kind !== 'ImageList') {
-    throw new ImageListFileError(file, `kind is ${JSON.stringify(kind)}, expected ImageList`);
+    throw new ImageListFileError(file, `kind is ${shown(kind)}, expected ImageList`);
   }
-  const version = typeof apiVersion === 'string' ? apiVersion : JSON.stringify(apiVersion);
-  if (apiVersion !== undefined && !/^eraser\.sh\/v1(alpha1)?$/.test(version)) {
-    const reason = `apiVersion is ${JSON.stringify(apiVersion)}, expected eraser.sh/v1 or v1alpha1`;
+  const known = typeof apiVersion === 'string' && /^eraser\.sh\/v1(alpha1)?$/.test(apiVersion);
+  if (apiVersion !== undefined && !known) {
+    const reason = `apiVersion is ${shown(apiVersion)}, expected eraser.sh/v1 or v1alpha1`;
     throw new ImageListFileError(file, reason);
   }
+}
+
+/**
+ * A field's value for a message. Collections are named, not printed: YAML aliases can make a
+ * list that holds itself (`kind: &k [*k]`), which JSON.stringify cannot render.
+ */
+function shown(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object' && value !== null) return 'a mapping';
+  if (typeof value !== 'string') return String(value);
+  return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
 }
 
 function topImages(doc: unknown): unknown {

@@ -13,6 +13,14 @@ test('escape sequences and bells are shown escaped instead of reaching the termi
   );
 });
 
+test('bidi overrides and isolates are shown escaped, so they cannot reorder a line', () => {
+  assert.equal(printable('pkg\u202Egnp.exe'), 'pkg\\u202egnp.exe');
+  assert.equal(
+    printable('a\u2066b\u2069c\u200fd\u061ce\u202a'),
+    'a\\u2066b\\u2069c\\u200fd\\u061ce\\u202a',
+  );
+});
+
 test('printable text passes through unchanged, non-ASCII included', () => {
   assert.equal(
     printable('docker.io/library/nginx:1.27 — ünïcode'),
@@ -24,7 +32,9 @@ test('no output ever holds a control character', () => {
   fc.assert(
     fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => {
       // eslint-disable-next-line no-control-regex -- the property is about control characters
-      return !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(printable(s));
+      return !/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/.test(
+        printable(s),
+      );
     }),
   );
 });

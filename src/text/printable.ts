@@ -2,10 +2,13 @@
  * Makes text safe to print on a terminal. Image tags, container names, package names, file
  * names and runtime errors come from outside; raw control characters in them could move the
  * cursor, retitle or clear the window, or hide lines of a report. C0 and C1 controls, DEL and the
- * Unicode line separators are shown as their `\uXXXX` escapes, as JSON would write them.
+ * Unicode line separators are shown as their `\uXXXX` escapes, as JSON would write them; so are
+ * the bidirectional marks, overrides and isolates, which reorder what the reader sees (a package
+ * name holding U+202E prints the rest of the line backwards).
  */
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const CONTROL =
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
 
 export function printable(text: string): string {
   return text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);

@@ -45,6 +45,8 @@ describe('normalizePlatform', () => {
     [{ os: 'linux', architecture: 'arm', variant: '5' }, 'linux/arm/v5'],
     [{ os: 'linux', architecture: 'i386' }, 'linux/386'],
     [{ os: 'macos', architecture: 'arm64' }, 'darwin/arm64'],
+    [{ os: 'linux', architecture: 'constructor' }, 'linux/constructor'],
+    [{ os: 'linux', architecture: '__proto__', variant: 'v1' }, 'linux/__proto__/v1'],
   ];
   for (const [input, expected] of cases) {
     test(`treats ${JSON.stringify(input)} as ${expected}`, () => {
@@ -94,6 +96,8 @@ describe('platformRank and bestPlatformIndex', () => {
     ['linux/arm/v7', 'linux/arm/v6', 1],
     ['linux/arm/v7', 'linux/arm/v5', 2],
     ['linux/arm/v6', 'linux/arm/v7', undefined],
+    ['linux/arm/constructor', 'linux/arm/v7', undefined],
+    ['linux/arm/__proto__', 'linux/arm/__proto__', 0],
   ];
   for (const [want, have, rank] of cases) {
     test(`a ${want} node ranks ${have} as ${String(rank)}`, () => {
@@ -113,6 +117,23 @@ describe('platformRank and bestPlatformIndex', () => {
   test('uses an entry without a platform only when nothing names a matching one', () => {
     assert.equal(bestPlatformIndex(p('linux/amd64'), [undefined, p('linux/amd64')]), 1);
     assert.equal(bestPlatformIndex(p('linux/amd64'), [p('linux/arm64'), undefined]), 1);
+  });
+
+  test('ranks any pair of platforms without throwing, Object member names included', () => {
+    const part = fc.oneof(
+      fc.stringMatching(/^[a-zA-Z0-9_]{1,8}$/),
+      fc.constantFrom('v7', '__proto__', 'constructor', 'toString', 'valueOf'),
+    );
+    const platform = fc.record(
+      { os: fc.constant('linux'), architecture: fc.oneof(fc.constant('arm'), part), variant: part },
+      { requiredKeys: ['os', 'architecture'] },
+    );
+    fc.assert(
+      fc.property(platform, platform, (want, have) => {
+        const rank = platformRank(want, have);
+        assert.ok(rank === undefined || (Number.isInteger(rank) && rank >= 0), String(rank));
+      }),
+    );
   });
 
   test('finds nothing when no entry can run on the node', () => {

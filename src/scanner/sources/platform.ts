@@ -7,21 +7,24 @@ import { endianness } from 'node:os';
 import { EraserError } from '../../errors.js';
 import type { Platform } from './types.js';
 
-/** Node's `process.arch` → OCI architecture. */
-const NODE_ARCHES: Readonly<Record<string, string>> = {
-  x64: 'amd64',
-  arm64: 'arm64',
-  arm: 'arm',
-  ia32: '386',
-  ppc64: endianness() === 'LE' ? 'ppc64le' : 'ppc64',
-  s390x: 's390x',
-  riscv64: 'riscv64',
-  loong64: 'loong64',
-  mips: 'mips',
-  mipsel: 'mipsle',
-};
+// Tables are Maps: the names looked up come from flags and manifests, and a plain object would
+// answer `constructor` or `__proto__` with a member of Object.prototype.
 
-const NODE_OSES: Readonly<Record<string, string>> = { win32: 'windows' };
+/** Node's `process.arch` → OCI architecture. */
+const NODE_ARCHES: ReadonlyMap<string, string> = new Map([
+  ['x64', 'amd64'],
+  ['arm64', 'arm64'],
+  ['arm', 'arm'],
+  ['ia32', '386'],
+  ['ppc64', endianness() === 'LE' ? 'ppc64le' : 'ppc64'],
+  ['s390x', 's390x'],
+  ['riscv64', 'riscv64'],
+  ['loong64', 'loong64'],
+  ['mips', 'mips'],
+  ['mipsel', 'mipsle'],
+]);
+
+const NODE_OSES: ReadonlyMap<string, string> = new Map([['win32', 'windows']]);
 
 /** The platform this process runs on: what containerd would pull for this node. */
 export function nodePlatform(
@@ -29,8 +32,8 @@ export function nodePlatform(
   os: string = process.platform,
   armVersion: unknown = nodeArmVersion(),
 ): Platform {
-  const architecture = NODE_ARCHES[arch] ?? arch;
-  const base = { os: NODE_OSES[os] ?? os, architecture };
+  const architecture = NODE_ARCHES.get(arch) ?? arch;
+  const base = { os: NODE_OSES.get(os) ?? os, architecture };
   if (architecture !== 'arm') return normalizePlatform(base);
   const version = typeof armVersion === 'string' || typeof armVersion === 'number' ? armVersion : 7;
   return normalizePlatform({ ...base, variant: `v${String(version)}` });
@@ -42,14 +45,14 @@ function nodeArmVersion(): unknown {
   return variables['arm_version'];
 }
 
-const ARCH_ALIASES: Readonly<Record<string, Platform>> = {
-  i386: { os: '', architecture: '386' },
-  x86_64: { os: '', architecture: 'amd64' },
-  'x86-64': { os: '', architecture: 'amd64' },
-  aarch64: { os: '', architecture: 'arm64' },
-  armhf: { os: '', architecture: 'arm', variant: 'v7' },
-  armel: { os: '', architecture: 'arm', variant: 'v6' },
-};
+const ARCH_ALIASES: ReadonlyMap<string, Platform> = new Map([
+  ['i386', { os: '', architecture: '386' }],
+  ['x86_64', { os: '', architecture: 'amd64' }],
+  ['x86-64', { os: '', architecture: 'amd64' }],
+  ['aarch64', { os: '', architecture: 'arm64' }],
+  ['armhf', { os: '', architecture: 'arm', variant: 'v7' }],
+  ['armel', { os: '', architecture: 'arm', variant: 'v6' }],
+]);
 
 /**
  * containerd's normalisation: lower case, architecture aliases, `arm` without a variant is v7,
@@ -58,7 +61,7 @@ const ARCH_ALIASES: Readonly<Record<string, Platform>> = {
 export function normalizePlatform(platform: Platform): Platform {
   const os = platform.os.toLowerCase() === 'macos' ? 'darwin' : platform.os.toLowerCase();
   const rawArch = platform.architecture.toLowerCase();
-  const alias = ARCH_ALIASES[rawArch];
+  const alias = ARCH_ALIASES.get(rawArch);
   const architecture = alias?.architecture ?? rawArch;
   let variant = (platform.variant ?? alias?.variant ?? '').toLowerCase();
   if (/^\d+$/.test(variant)) variant = `v${variant}`;
@@ -98,12 +101,12 @@ export function formatPlatform(platform: Platform): string {
 }
 
 /** ARM variants a CPU of each variant also runs, best first (as containerd's platforms.Only). */
-const ARM_COMPATIBLE: Readonly<Record<string, readonly string[]>> = {
-  v8: ['v8', 'v7', 'v6', 'v5'],
-  v7: ['v7', 'v6', 'v5'],
-  v6: ['v6', 'v5'],
-  v5: ['v5'],
-};
+const ARM_COMPATIBLE: ReadonlyMap<string, readonly string[]> = new Map([
+  ['v8', ['v8', 'v7', 'v6', 'v5']],
+  ['v7', ['v7', 'v6', 'v5']],
+  ['v6', ['v6', 'v5']],
+  ['v5', ['v5']],
+]);
 
 /**
  * How well `have` suits a node of platform `want`: 0 is an exact match, higher numbers are
@@ -117,7 +120,7 @@ export function platformRank(want: Platform, have: Platform): number | undefined
   const wantVariant = w.variant ?? '';
   const haveVariant = h.variant ?? '';
   if (w.architecture === 'arm') {
-    const rank = (ARM_COMPATIBLE[wantVariant] ?? [wantVariant]).indexOf(haveVariant);
+    const rank = (ARM_COMPATIBLE.get(wantVariant) ?? [wantVariant]).indexOf(haveVariant);
     return rank < 0 ? undefined : rank;
   }
   return wantVariant === haveVariant ? 0 : undefined;
