@@ -95,6 +95,20 @@ describe('purls', () => {
     assert.equal(purl, 'pkg:deb/debian/a%2Bb@1:2.0~rc1?arch=amd64&distro=debian-12');
   });
 
+  test('a lone surrogate in a name or version becomes U+FFFD instead of throwing', () => {
+    const purl = formatPurl({ type: 'npm', name: 'a\ud800b', version: '1.0.0-\udc00' });
+    assert.equal(purl, 'pkg:npm/a%EF%BF%BDb@1.0.0-%EF%BF%BD');
+  });
+
+  test('any string forms a purl, and a well-formed pair of surrogates is kept', () => {
+    assert.equal(formatPurl({ type: 'npm', name: '\u{1F600}' }), 'pkg:npm/%F0%9F%98%80');
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), (name, version) => {
+        assert.match(formatPurl({ type: 'npm', name, version }), /^pkg:npm\//);
+      }),
+    );
+  });
+
   test('normalise Python names per PEP 503', () => {
     assert.equal(normalisePypiName('Foo.Bar__baz-Qux'), 'foo-bar-baz-qux');
   });

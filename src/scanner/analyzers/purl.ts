@@ -10,8 +10,19 @@ export interface PurlParts {
   readonly qualifiers?: Readonly<Record<string, string | undefined>>;
 }
 
+/**
+ * A lone surrogate (possible in JSON metadata) has no UTF-8 form and makes encodeURIComponent
+ * throw; it becomes U+FFFD, as a UTF-8 decoder would have made it, so the package stays listed.
+ */
 export function encodePurlComponent(value: string): string {
-  return encodeURIComponent(value).replace(/%3A/g, ':');
+  return encodeURIComponent(wellFormed(value)).replace(/%3A/g, ':');
+}
+
+function wellFormed(value: string): string {
+  return value.replace(
+    /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
+    '\uFFFD',
+  );
 }
 
 export function formatPurl(parts: PurlParts): string {
