@@ -80,7 +80,11 @@ export function readComponents(
     ...OPTIONAL_KEYS,
     'config',
   ]);
-  const remover = readComponent(reader, components, removerKey, d.remover, REMOVER_KEYS);
+  const remover = readComponent(reader, components, removerKey, d.remover, [
+    ...REMOVER_KEYS,
+    'minAge',
+  ]);
+  const minAgeMs = remover.section.duration('minAge', d.remover.minAgeMs);
   const config = readScannerConfig(
     reader,
     scanner.section.raw('config'),
@@ -89,6 +93,6 @@ export function readComponents(
   return {
     collector: collector.component,
     scanner: { ...scanner.component, config },
-    remover: remover.component,
+    remover: { ...remover.component, minAgeMs },
   };
 }

@@ -64,7 +64,7 @@ export function defaultEraserConfig(): EraserConfig {
     components: {
       collector: component('64Mi', '256Mi'),
       scanner: { ...component('256Mi', '1Gi'), config: structuredClone(DEFAULT_SCANNER_CONFIG) },
-      remover: component('64Mi', '256Mi'),
+      remover: { ...component('64Mi', '256Mi'), minAgeMs: 0 },
     },
   };
 }

@@ -109,11 +109,19 @@ export interface ScannerComponentConfig extends ComponentConfig {
   config: ScannerConfig;
 }
 
+export interface RemoverComponentConfig extends ComponentConfig {
+  /**
+   * Keep images that arrived on the node more recently than this (0: off). eraser's own key
+   * (`components.remover.minAge`), which Eraser's configs do not have.
+   */
+  minAgeMs: number;
+}
+
 export interface ComponentsConfig {
   collector: ComponentConfig;
   scanner: ScannerComponentConfig;
   /** Always enabled: removal is the point. v1alpha1 calls it `eraser`. */
-  remover: ComponentConfig;
+  remover: RemoverComponentConfig;
 }
 
 /** The one internal config shape (v1alpha3-like, durations in milliseconds). */

@@ -197,6 +197,17 @@ describe('EraserConfig fields', () => {
     assert.equal(manager.imageJob.cleanup.delayOnFailureMs, 0);
   });
 
+  test('reads components.remover.minAge, off by default', () => {
+    const text = `${v3}components: {remover: {minAge: 168h}}\n`;
+    assert.equal(parseEraserConfig(text).config.components.remover.minAgeMs, 168 * HOUR);
+    assert.equal(parseEraserConfig(v3).config.components.remover.minAgeMs, 0);
+  });
+
+  test('reads components.eraser.minAge in a v1alpha1 file', () => {
+    const text = `${header('v1alpha1')}components: {eraser: {minAge: 30m}}\n`;
+    assert.equal(parseEraserConfig(text).config.components.remover.minAgeMs, HOUR / 2);
+  });
+
   test('reads a cron schedule in place of the interval', () => {
     const text = `${v3}manager:\n  scheduling: {cron: "0 3 * * *", beginImmediately: false}\n`;
     const { scheduling } = parseEraserConfig(text).config.manager;
@@ -563,6 +574,12 @@ describe('EraserConfig validation errors name the field, the value and what is a
       `${v3}components: {scanner: {config: "cacheDir: cache"}}\n`,
       'components.scanner.config.cacheDir',
       /absolute/u,
+    ],
+    [
+      'a remover minAge in days, which Go durations do not have',
+      `${v3}components: {remover: {minAge: 7d}}\n`,
+      'components.remover.minAge',
+      /Go duration/u,
     ],
     [
       'deleteFailedImages as a string',

@@ -29,10 +29,15 @@ export type PipelineResult =
 
 function commonArgs(config: EraserConfig, hasExclusions: boolean): string[] {
   const exclusions = hasExclusions ? ['--exclude-dir', WORKER_PATHS.exclusionDir] : [];
+  const { minAgeMs } = config.components.remover;
+  // Whole seconds, rounded up: the worker's flag has no fractions, and rounding down could
+  // remove an image a moment younger than asked.
+  const minAge = minAgeMs > 0 ? ['--min-age', `${Math.ceil(minAgeMs / 1000)}s`] : [];
   return [
     '--runtime-endpoint',
     `unix://${WORKER_PATHS.socket}`,
     ...exclusions,
+    ...minAge,
     '--output',
     'json',
     '--log-level',

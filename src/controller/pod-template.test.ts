@@ -137,6 +137,24 @@ describe('worker pipeline', () => {
     assert.deepEqual(pipeline.args.slice(0, 4), ['run', '--all-unused', '--scan-verdicts', '/x']);
   });
 
+  test('components.remover.minAge reaches every worker as --min-age in whole seconds', () => {
+    const config = defaultEraserConfig();
+    config.components.remover.minAgeMs = 7 * 86_400_000 + 1;
+    for (const kind of ['manual', 'automated'] as const) {
+      config.components.scanner.enabled = false;
+      const pipeline = workerPipeline(kind, config, false);
+      assert.ok(pipeline.ok);
+      const at = pipeline.args.indexOf('--min-age');
+      assert.deepEqual(pipeline.args.slice(at, at + 2), ['--min-age', '604801s']);
+    }
+  });
+
+  test('without minAge no worker gets --min-age', () => {
+    const pipeline = workerPipeline('manual', defaultEraserConfig(), false);
+    assert.ok(pipeline.ok);
+    assert.equal(pipeline.args.includes('--min-age'), false);
+  });
+
   test('automated runs are off when the collector is disabled', () => {
     const config = defaultEraserConfig();
     config.components.collector.enabled = false;

@@ -65,7 +65,7 @@ function seconds(ms: number): string {
 /** The config as an EraserConfig v1alpha3 file, the way an operator writes it. */
 export function configYaml(config: EraserConfig): string {
   const { manager: m, components: c } = config;
-  const component = (x: EraserConfig['components']['remover']) => ({
+  const component = (x: EraserConfig['components']['collector']) => ({
     image: x.image,
     request: x.request,
     limit: x.limit,
@@ -97,7 +97,10 @@ export function configYaml(config: EraserConfig): string {
     components: {
       collector: { enabled: c.collector.enabled, ...component(c.collector) },
       scanner: { enabled: c.scanner.enabled, ...component(c.scanner) },
-      remover: component(c.remover),
+      remover: {
+        ...component(c.remover),
+        ...(c.remover.minAgeMs > 0 ? { minAge: seconds(c.remover.minAgeMs) } : {}),
+      },
     },
   });
 }
