@@ -126,7 +126,10 @@ function readMinAgeFlag(text: string | undefined): { text: string; ms: number } 
 
 async function gatherEntries(flags: RunFlags): Promise<string[]> {
   const entries = [...flags.image];
-  for (const file of flags.imageList) entries.push(...(await readImageListFile(file)));
+  // One entry at a time: spreading a list of 100k+ entries into push() overflows the stack.
+  for (const file of flags.imageList) {
+    for (const entry of await readImageListFile(file)) entries.push(entry);
+  }
   if (flags.allUnused === true) entries.push(ALL_UNUSED);
   if (entries.length === 0) {
     const hint = 'name images with --image or --image-list, or pass --all-unused';

@@ -69,6 +69,18 @@ describe('report', () => {
     assert.deepEqual([parsed.totals.kept, parsed.totals.notPresent], [1, 1]);
   });
 
+  test('a table of 200,000 decisions renders (no argument-spread limit)', () => {
+    const many: Decision[] = Array.from({ length: 200_000 }, (_, i) => ({
+      outcome: 'not-present',
+      reason: 'no image matches',
+      entries: [`example.test/img:${i}`],
+      tags: [],
+      digests: [],
+    }));
+    const big = { ...report(true), decisions: many, totals: computeTotals(0, many) };
+    assert.match(reportTable(big), /example\.test\/img:199999/);
+  });
+
   test('byte counts use binary units', () => {
     assert.deepEqual([0, 1023, 1024, 1536, 5 * 1024 ** 3].map(formatBytes), [
       '0 B',

@@ -47,8 +47,9 @@ function shortDigest(ref: string): string {
 }
 
 function renderColumns(rows: readonly (readonly string[])[]): string[] {
+  // A reduce, not Math.max(...): a list of 100k+ entries would overflow the argument stack.
   const widths =
-    rows[0]?.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? '').length))) ?? [];
+    rows[0]?.map((_, col) => rows.reduce((w, r) => Math.max(w, (r[col] ?? '').length), 0)) ?? [];
   return rows.map((r) =>
     r
       .map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col] ?? 0)))

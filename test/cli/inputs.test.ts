@@ -41,6 +41,15 @@ describe('eraser run rejects bad input before touching a runtime', () => {
     assert.match(r.stderr, /e\.g\. 90m, 12h, 7d/);
   });
 
+  test('a list of 200,000 entries is read whole, then a missing socket exits 3', async () => {
+    const list = join(dir, 'big.json');
+    const entries = Array.from({ length: 200_000 }, (_, i) => `i${i % 50}`);
+    await writeFile(list, JSON.stringify(entries));
+    const r = await runCli(['run', '-r', sock, '-f', list, '-n', '--log-level', 'silent']);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /absent\.sock/);
+  });
+
   test('a missing socket exits 3 and names the endpoint', async () => {
     const r = await runCli(['run', '-r', sock, '-a', '--log-level', 'silent']);
     assert.equal(r.code, 3);
