@@ -210,6 +210,16 @@ describe('runCleanup', () => {
     assert.deepEqual(runtime.removed, [nginx.id]);
   });
 
+  test('a removal answered too late counts as removed when the image is gone', async () => {
+    const runtime = node();
+    runtime.lateAnswers.add(alpine.id);
+    const report = await runCleanup(runtime, options(['alpine:3.20']), silentLogger());
+    const decision = report.decisions.find((d) => d.imageId === alpine.id);
+    assert.equal(decision?.outcome, 'removed');
+    assert.match(decision.reason, /answered late/);
+    assert.equal(report.totals.failed, 0);
+  });
+
   test('keeps an image used by a pod sandbox even when it is not pinned', async () => {
     const sandboxImage = image({ repoTags: ['docker.io/library/busybox:1.36'] });
     const runtime = new MemoryRuntime({

@@ -78,9 +78,21 @@ async function removeOne(
     const keep = keepReason(fresh, usage, opts);
     if (keep) return { ...keep, entries, ...tagsOf(fresh), reason: `${keep.reason} (re-check)` };
 
-    await runtime.removeImage(current.id);
-    const removedTags = current.repoTags;
-    return { ...describe(fresh), outcome: 'removed', reason: 'unused', removedTags };
+    const removed = {
+      ...describe(fresh),
+      outcome: 'removed' as const,
+      removedTags: current.repoTags,
+    };
+    try {
+      await runtime.removeImage(current.id);
+    } catch (err) {
+      // A call that timed out may still have done its work; a report must not call it failed.
+      if (await goneAfter(runtime, current.id)) {
+        return { ...removed, reason: 'unused (the runtime answered late, but the image is gone)' };
+      }
+      throw err;
+    }
+    return { ...removed, reason: 'unused' };
   } catch (err) {
     log.warn({ err, imageId: sel.image.id }, 'image removal failed');
     return {
@@ -89,6 +101,15 @@ async function removeOne(
       reason: 'runtime error',
       error: errorMessage(err),
     };
+  }
+}
+
+async function goneAfter(runtime: ImageRuntime, imageId: string): Promise<boolean> {
+  try {
+    return (await runtime.imageStatus(imageId)) === undefined;
+  } catch {
+    // The runtime is still not answering: nothing is known, so the removal counts as failed.
+    return false;
   }
 }
 

@@ -21,6 +21,8 @@ export class MemoryRuntime implements ImageRuntime {
   sandboxImage: string | undefined;
   /** Errors to throw from removeImage, keyed by image ID. */
   readonly failures = new Map<string, Error>();
+  /** Image IDs whose removal happens but whose answer is an error, as after a deadline. */
+  readonly lateAnswers = new Set<string>();
   /** Set to give the runtime arrival times (containerd has them; a bare CRI does not). */
   imageArrivals?: () => Promise<ReadonlyMap<string, Date>>;
   /** Called before each removal: a test can change the node here, as a race would. */
@@ -62,6 +64,7 @@ export class MemoryRuntime implements ImageRuntime {
     if (image) {
       this.images = this.images.filter((i) => i.id !== image.id);
       this.removed.push(image.id);
+      if (this.lateAnswers.has(image.id)) return Promise.reject(new Error('deadline exceeded'));
     }
     return Promise.resolve();
   }
