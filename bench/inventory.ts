@@ -17,13 +17,14 @@
  * byte-identical, and the output says whether they were. No assertions on time.
  *
  *   npm run bench:inventory -- [--images N] [--repeat N]
+ *   BENCH_KEEP=DIR ... writes the layout to DIR (not under the temp folder) and keeps it
  *   node --import tsx bench/inventory.ts [--images N] [--repeat N]
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -360,6 +361,11 @@ function count(text: string, name: string, max: number): number {
   return value;
 }
 
+function keptLayout(): string | undefined {
+  const dir = process.env['BENCH_KEEP'];
+  return dir === undefined || dir === '' ? undefined : resolvePath(dir);
+}
+
 async function main(): Promise<void> {
   const { images, repeat } = options();
   const cli = await pickCli();
@@ -367,7 +373,8 @@ async function main(): Promise<void> {
   try {
     const started = performance.now();
     const generated = await generate(images);
-    const layoutDir = join(dir, 'layout');
+    // BENCH_KEEP=DIR writes the layout there and leaves it, for bench/trivy-compare.ts.
+    const layoutDir = keptLayout() ?? join(dir, 'layout');
     await writeLayout(layoutDir, generated.blobs, generated.manifests);
     const genSeconds = ((performance.now() - started) / 1000).toFixed(1);
     process.stdout.write(
