@@ -17,7 +17,7 @@ import type { ScanWarning } from './types.js';
  * serialisation, the collector, an analyser's `wants`): older entries then read as foreign.
  * What analysers report from the same files is versioned apart (INVENTORY_RESULTS_VERSION).
  */
-export const CACHE_FORMAT = 3;
+export const CACHE_FORMAT = 4;
 
 const MAGIC = Buffer.from('ERASERLC', 'latin1');
 /** Magic, version (u32), kind (u32), payload length (u64), payload sha256. */

@@ -58,8 +58,17 @@ describe('Python metadata', () => {
       'usr/lib/python3/dist-packages/requests-2.31.0.dist-info/METADATA',
       'site-packages/Flask_Cors-4.0.egg-info/PKG-INFO',
       'site-packages/x.dist-info/RECORD',
+      'usr/lib/python3/dist-packages/crit-3.17.1.egg-info',
+      'site-packages/x.egg-info/SOURCES.txt',
     ];
-    assert.deepEqual(paths.map(pythonAnalyzer.wants), [true, true, false]);
+    assert.deepEqual(paths.map(pythonAnalyzer.wants), [true, true, false, true, false]);
+  });
+
+  test('a line of only blanks inside a folded field continues it', () => {
+    const text =
+      'Metadata-Version: 1.1\nName: toml\nVersion: 0.10.2\nDescription: TOML\n' +
+      '        \n        A parser.\n        \nPlatform: UNKNOWN\n';
+    assert.deepEqual(parsePythonMetadata(Buffer.from(text)), [{ name: 'toml', version: '0.10.2' }]);
   });
 
   test('reads Name and Version from the header and normalises the name', () => {

@@ -6,8 +6,12 @@ import { formatPurl, normalisePypiName } from './purl.js';
 import { runParser } from './run.js';
 import { decodeText, parseStanzas } from './text.js';
 
-/** Installed distributions: wheel `*.dist-info/METADATA`, setuptools `*.egg-info/PKG-INFO`. */
-const METADATA = /(?:^|\/)[^/]+\.(?:dist-info\/METADATA|egg-info\/PKG-INFO)$/;
+/**
+ * Installed distributions: wheel `*.dist-info/METADATA`, setuptools `*.egg-info/PKG-INFO`, and
+ * the older single-file `*.egg-info` (the PKG-INFO text itself, as distutils installs it).
+ * Only files are listed, so a path ending in `.egg-info` is the single-file form.
+ */
+const METADATA = /(?:^|\/)[^/]+\.(?:dist-info\/METADATA|egg-info\/PKG-INFO|egg-info)$/;
 
 export interface PypiRecord {
   /** PEP 503 normalised, the form OSV and the purl spec use. */
@@ -24,7 +28,7 @@ export function parsePythonMetadata(data: Buffer): PypiRecord[] {
   const text = decodeText(data, 'Python metadata');
   const headerEnd = text.search(/\r?\n\r?\n/);
   const header = headerEnd < 0 ? text : text.slice(0, headerEnd);
-  const [fields] = parseStanzas(header, 'Python metadata', 1);
+  const [fields] = parseStanzas(header, 'Python metadata', 1, { blankLinesContinue: true });
   const name = fields?.get('name');
   const version = fields?.get('version');
   if (name === undefined || name === '' || version === undefined || version === '') return [];

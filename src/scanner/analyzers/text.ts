@@ -8,11 +8,24 @@ export function decodeText(data: Buffer, format: string): string {
 
 export type Stanza = ReadonlyMap<string, string>;
 
+export interface StanzaOptions {
+  /**
+   * Whether a line of only spaces and tabs continues the field above (email header folding, as
+   * in Python metadata) instead of ending the stanza (deb822, as dpkg reads it).
+   */
+  readonly blankLinesContinue?: boolean;
+}
+
 /**
  * Splits RFC 822-style stanzas (dpkg status, Python METADATA): `Key: value` lines, continuation
  * lines starting with a blank, stanzas separated by empty lines. Keys are lower-cased.
  */
-export function parseStanzas(text: string, format: string, maxStanzas: number): Stanza[] {
+export function parseStanzas(
+  text: string,
+  format: string,
+  maxStanzas: number,
+  options: StanzaOptions = {},
+): Stanza[] {
   const stanzas: Stanza[] = [];
   let current = new Map<string, string>();
   let lastKey: string | undefined;
@@ -20,7 +33,8 @@ export function parseStanzas(text: string, format: string, maxStanzas: number): 
   const lines = text.split('\n');
   for (let index = 0; index < lines.length; index += 1) {
     const line = (lines[index] ?? '').replace(/\r$/, '');
-    if (line.trim() === '') {
+    const folded = options.blankLinesContinue === true && line !== '' && lastKey !== undefined;
+    if (line.trim() === '' && !folded) {
       if (current.size > 0) stanzas.push(current);
       if (stanzas.length > maxStanzas) throw tooMany(format, maxStanzas);
       current = new Map();
