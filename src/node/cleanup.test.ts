@@ -210,6 +210,29 @@ describe('runCleanup', () => {
     assert.deepEqual(runtime.removed, [nginx.id]);
   });
 
+  test('many long invalid entries give a short message: ten shown, the rest counted', async () => {
+    const garbage = Array.from({ length: 500 }, (_, i) => `${'?'.repeat(5000)}${i}`);
+    const refused = runCleanup(node(), options(garbage), silentLogger());
+    await assert.rejects(refused, (err: unknown) => {
+      assert.ok(err instanceof InvalidImageListError);
+      assert.match(err.message, /has 500 invalid entries.*; and 490 more$/s);
+      assert.ok(err.message.length < 5000, `message of ${err.message.length} chars`);
+      assert.equal(err.decisions.length, 500);
+      return true;
+    });
+  });
+
+  test('a short ID written with its sha256: prefix names that image', async () => {
+    const coffee = image({ id: `sha256:${'c0ffee'.padEnd(64, '1')}`, repoTags: ['x.test/c:1'] });
+    const runtime = new MemoryRuntime({ images: [coffee, alpine] });
+    const entries = ['sha256:c0ffee111111', 'sha256:0123456789ab'];
+    const report = await runCleanup(runtime, options(entries), silentLogger());
+    assert.equal(outcomeOf(report, coffee.id), 'removed');
+    assert.deepEqual(runtime.removed, [coffee.id]);
+    const missing = report.decisions.find((d) => d.entries.includes('sha256:0123456789ab'));
+    assert.equal(missing?.outcome, 'not-present');
+  });
+
   test('a removal answered too late counts as removed when the image is gone', async () => {
     const runtime = node();
     runtime.lateAnswers.add(alpine.id);

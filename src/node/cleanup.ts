@@ -33,13 +33,28 @@ export interface CleanupOptions {
   readonly signal?: AbortSignal;
 }
 
+const SHOWN_INVALID = 10;
+const SHOWN_CHARS = 300;
+
+function clip(text: string): string {
+  return text.length <= SHOWN_CHARS ? text : `${text.slice(0, SHOWN_CHARS)}…`;
+}
+
 /** The list had entries that are not image references; nothing was removed. */
 export class InvalidImageListError extends EraserError {
   constructor(readonly decisions: readonly Decision[]) {
-    const names = decisions.map((d) => `${d.entries.join(', ')}: ${d.reason}`).join('; ');
-    super('IMAGE_LIST_INVALID', `image list has invalid entries, nothing removed: ${names}`, {
-      entries: decisions.flatMap((d) => d.entries),
-    });
+    // The first few say what is wrong; a list of garbage must not become a megabyte of message.
+    const shown = decisions
+      .slice(0, SHOWN_INVALID)
+      .map((d) => clip(`${d.entries.join(', ')}: ${d.reason}`));
+    const more = decisions.length - shown.length;
+    const rest = more > 0 ? `; and ${more} more` : '';
+    const count = `${decisions.length} invalid ${decisions.length === 1 ? 'entry' : 'entries'}`;
+    super(
+      'IMAGE_LIST_INVALID',
+      `image list has ${count}, nothing removed: ${shown.join('; ')}${rest}`,
+      { entries: decisions.flatMap((d) => d.entries.map(clip)).slice(0, SHOWN_INVALID) },
+    );
   }
 }
 

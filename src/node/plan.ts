@@ -76,7 +76,9 @@ function selectEntry(
 
   const found = findImages(parsed, images);
   if (found.ambiguous) return entryDecision('ambiguous', entry, found.error.message);
-  const byName = parsed.kind === 'id-prefix' ? hexNameMatches(entry, images) : [];
+  // Only bare hex reads as a name too; `sha256:<hex>` can only be an ID prefix.
+  const bareHex = parsed.kind === 'id-prefix' && /^[0-9a-f]+$/.test(entry);
+  const byName = bareHex ? hexNameMatches(entry, images) : [];
   const ids = new Set([...found.matches, ...byName].map((m) => m.image.id));
   if (ids.size > 1 && byName.length > 0) {
     const reason = `names both the image ${entry}:latest and an image whose ID starts with it`;

@@ -110,15 +110,15 @@ function http2Handshake(endpoint: RuntimeEndpoint, timeoutMs: number): Promise<v
     };
 
     // An HTTP/2 server answers the preface at once, even when its RPC handlers are stuck, so
-    // silence here means another protocol: a ttrpc server, for one, waits for a frame whose
-    // length it read from the preface bytes. A hung gRPC runtime shows up as RUNTIME_TIMEOUT on
-    // the Version call instead.
+    // silence here means another protocol (a ttrpc server, for one, waits for a frame whose
+    // length it read from the preface bytes) or a runtime process that is not running at all:
+    // stopped or frozen, while the kernel still accepts connections on its socket.
     const timer = setTimeout(() => {
       finish(
         notCri(
           endpoint,
-          `it accepted the connection but sent no HTTP/2 SETTINGS within ${timeoutMs} ms ` +
-            '(a ttrpc or other non-gRPC server)',
+          `it accepted the connection but sent nothing within ${timeoutMs} ms: either the ` +
+            'runtime process is stopped or frozen, or this is not a gRPC server (ttrpc, for one)',
           received,
         ),
       );

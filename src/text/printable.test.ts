@@ -21,6 +21,10 @@ test('bidi overrides and isolates are shown escaped, so they cannot reorder a li
   );
 });
 
+test('zero-width characters are shown escaped, so lookalike names differ visibly', () => {
+  assert.equal(printable('ngi\u200bnx:1\u200d\u2060\ufeff'), 'ngi\\u200bnx:1\\u200d\\u2060\\ufeff');
+});
+
 test('printable text passes through unchanged, non-ASCII included', () => {
   assert.equal(
     printable('docker.io/library/nginx:1.27 — ünïcode'),
@@ -31,10 +35,10 @@ test('printable text passes through unchanged, non-ASCII included', () => {
 test('no output ever holds a control character', () => {
   fc.assert(
     fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => {
-      // eslint-disable-next-line no-control-regex -- the property is about control characters
-      return !/[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/.test(
-        printable(s),
-      );
+      const hidden =
+        // eslint-disable-next-line no-control-regex -- the property is about control characters
+        /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060\u2066-\u2069\ufeff]/;
+      return !hidden.test(printable(s));
     }),
   );
 });
