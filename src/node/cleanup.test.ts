@@ -293,6 +293,17 @@ describe('runCleanup', () => {
     assert.deepEqual(runtime.removed, [hexNamed.id]);
   });
 
+  test('a container created between re-check and removal is named in the report', async () => {
+    const runtime = node();
+    runtime.beforeRemove = () => {
+      runtime.containers.push(container(alpine.id, { name: 'late', state: 'created' }));
+    };
+    const report = await runCleanup(runtime, options(['alpine:3.20']), silentLogger());
+    const decision = report.decisions.find((d) => d.imageId === alpine.id);
+    assert.equal(decision?.outcome, 'removed');
+    assert.match(decision.reason, /container late was created on it during the removal/);
+  });
+
   test('an interrupted run finishes the removal in flight and skips the rest', async () => {
     const runtime = node();
     const controller = new AbortController();

@@ -95,6 +95,7 @@ export async function runCleanup(
     const sandboxImage = inventory.sandboxImage;
     const removeOpts = { ...safety, sandboxImage, onDecision: record };
     await removeImages(runtime, candidates, removeOpts, log);
+    await noteLateContainers(runtime, decisions, log);
   }
 
   return {
@@ -159,6 +160,30 @@ async function readMinAge(
   if (runtime.imageArrivals === undefined) throw new MinAgeUnsupportedError(runtime.endpoint);
   const arrivals = await runtime.imageArrivals();
   return { ...limit, arrivals, now: clock() };
+}
+
+/**
+ * CRI cannot remove an image only if unused, so a container created between the last re-check
+ * and the removal loses its image (kubelet pulls it again when it needs it). One listing after
+ * the removals finds such containers, so the report says so rather than "unused".
+ */
+async function noteLateContainers(
+  runtime: ImageRuntime,
+  decisions: Decision[],
+  log: Logger,
+): Promise<void> {
+  const removed = new Set(decisions.filter((d) => d.outcome === 'removed').map((d) => d.imageId));
+  if (removed.size === 0) return;
+
+  const containers = await runtime.listContainers().catch(() => []);
+  for (const c of containers.filter((x) => removed.has(x.imageRef))) {
+    const at = decisions.findIndex((d) => d.outcome === 'removed' && d.imageId === c.imageRef);
+    const d = decisions[at];
+    if (d === undefined) continue;
+    const reason = `${d.reason}; container ${c.name} was created on it during the removal`;
+    decisions[at] = { ...d, reason };
+    log.warn({ imageId: c.imageRef, container: c.id, name: c.name }, 'container lost its image');
+  }
 }
 
 function triage(selections: readonly Selection[], usage: UsageIndex, opts: SafetyOptions) {
