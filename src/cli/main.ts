@@ -113,9 +113,38 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     await program.parseAsync([...argv]);
   } catch (err) {
-    return commanderExit(err);
+    const exit = commanderExit(err);
+    if (exit !== ExitCode.Ok && wantsJson(argv)) writeJsonError(err);
+    return exit;
   }
   return code;
+}
+
+/**
+ * Whether the command line asked for JSON output. Flag errors happen before options are parsed,
+ * so the raw arguments are read: a script that asked for JSON gets JSON on every failure.
+ */
+function wantsJson(argv: readonly string[]): boolean {
+  return argv.some(
+    (arg, i) =>
+      arg === '--output=json' ||
+      arg === '-ojson' ||
+      (/^(-o|--output)$/.test(arg) && argv[i + 1] === 'json'),
+  );
+}
+
+function writeJsonError(err: unknown): void {
+  const e = err as { code?: unknown; message?: unknown };
+  // commander.unknownOption → USAGE_UNKNOWN_OPTION, in the style of the other error codes.
+  const code =
+    typeof e.code === 'string'
+      ? e.code
+          .replace(/^commander\./, 'usage_')
+          .replace(/([a-z])([A-Z])/g, '$1_$2')
+          .toUpperCase()
+      : 'INTERNAL';
+  const message = typeof e.message === 'string' ? e.message.replace(/^error: /, '') : String(err);
+  process.stdout.write(`${JSON.stringify({ error: { code, message } }, null, 2)}\n`);
 }
 
 function commanderExit(err: unknown): number {

@@ -50,6 +50,14 @@ describe('eraser run rejects bad input before touching a runtime', () => {
     assert.match(r.stderr, /absent\.sock/);
   });
 
+  test('with -o json, a flag error is JSON on stdout as well', async () => {
+    const r = await runCli(['run', '-r', sock, '-o', 'json', '-a', '--bogus']);
+    assert.equal(r.code, 2);
+    const parsed = JSON.parse(r.stdout) as { error: { code: string; message: string } };
+    assert.equal(parsed.error.code, 'USAGE_UNKNOWN_OPTION');
+    assert.match(parsed.error.message, /--bogus/);
+  });
+
   test('a missing socket exits 3 and names the endpoint', async () => {
     const r = await runCli(['run', '-r', sock, '-a', '--log-level', 'silent']);
     assert.equal(r.code, 3);
