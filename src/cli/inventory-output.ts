@@ -84,10 +84,14 @@ export function inventoryTable(report: InventoryReport): string {
     `Images from ${describeSource(report.source)}, platform ${report.platform}`,
     '',
     ...report.images.flatMap(imageSection),
-    `${totals.images} images: ${totals.inventoried} inventoried, ${totals.failed} failed, ` +
-      `${totals.packages} packages`,
+    `${count(totals.images, 'image')}: ${totals.inventoried} inventoried, ` +
+      `${totals.failed} failed, ${count(totals.packages, 'package')}`,
   ];
   // Cells were made safe before their widths were measured; every line is made safe again so
   // that no image text (names, OS, warnings, errors) reaches the terminal raw.
   return `${lines.map(printable).join('\n')}\n`;
+}
+
+function count(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

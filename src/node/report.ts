@@ -27,8 +27,8 @@ export function reportTable(report: RunReport): string {
   lines.push(
     '',
     printable(`${report.endpoint} (${report.runtime}), ${mode}`),
-    `${t.images} images on node; removed ${t.removed}, would remove ${t.wouldRemove}, ` +
-      `kept ${t.kept}, failed ${t.failed}, not present ${t.notPresent}, ` +
+    `${t.images} image${t.images === 1 ? '' : 's'} on node; removed ${t.removed}, ` +
+      `would remove ${t.wouldRemove}, kept ${t.kept}, failed ${t.failed}, not present ${t.notPresent}, ` +
       `invalid ${t.invalid}${t.interrupted > 0 ? `, interrupted ${t.interrupted}` : ''}; ${bytes}`,
   );
   return `${lines.join('\n')}\n`;

@@ -169,7 +169,7 @@ describe('eraser inventory on a containerd node', () => {
       r.stdout,
       /^ {2}deb +libssl3 +3\.0\.11-1~deb12u2 +openssl +var\/lib\/dpkg\/status$/m,
     );
-    assert.match(r.stdout, /^1 images: 1 inventoried, 0 failed, 5 packages$/m);
+    assert.match(r.stdout, /^1 image: 1 inventoried, 0 failed, 5 packages$/m);
   });
 
   test('a progress bar is drawn on a terminal for several images, never otherwise', async () => {
