@@ -24,12 +24,13 @@ export function reportTable(report: RunReport): string {
   const bytes = report.dryRun
     ? `${formatBytes(t.bytesReclaimable)} reclaimable`
     : `${formatBytes(t.bytesReclaimed)} reclaimed`;
+  const interrupted = t.interrupted > 0 ? `, interrupted ${t.interrupted}` : '';
   lines.push(
     '',
     printable(`${report.endpoint} (${report.runtime}), ${mode}`),
     `${t.images} image${t.images === 1 ? '' : 's'} on node; removed ${t.removed}, ` +
-      `would remove ${t.wouldRemove}, kept ${t.kept}, failed ${t.failed}, not present ${t.notPresent}, ` +
-      `invalid ${t.invalid}${t.interrupted > 0 ? `, interrupted ${t.interrupted}` : ''}; ${bytes}`,
+      `would remove ${t.wouldRemove}, kept ${t.kept}, failed ${t.failed}, ` +
+      `not present ${t.notPresent}, invalid ${t.invalid}${interrupted}; ${bytes}`,
   );
   return `${lines.join('\n')}\n`;
 }
