@@ -5,13 +5,28 @@ import type {
   ComponentConfig,
   ComponentsConfig,
   ConfigVersion,
+  RemoverComponentConfig,
   ResourceSpec,
 } from './config-types.js';
 import { IMAGE_REPO, IMAGE_TAG } from './names.js';
 import { parseQuantity } from './quantity.js';
 
-const REMOVER_KEYS = ['image', 'request', 'limit'];
-const OPTIONAL_KEYS = ['enabled', ...REMOVER_KEYS];
+const CONTAINER_KEYS = ['enabled', 'image', 'request', 'limit'];
+
+// Strict: these sections decide what runs on every node and what it removes, so a misspelt
+// key must not leave a default in force. Eraser accepts `config` on every component but only
+// the scanner reads it; elsewhere it is ignored here as there.
+const COMPONENT_RULES = { strict: true, quiet: ['config'] } as const;
+const STRICT = { strict: true } as const;
+
+const REMOVER_ALWAYS_ON =
+  'true or unset (the remover cannot be switched off: removing images is what every job does)';
+
+interface ComponentSpec {
+  key: string;
+  fallback: ComponentConfig;
+  keys: readonly string[];
+}
 
 /** v1alpha1 called the remover `eraser`; later versions call it `remover`. */
 export function componentKeys(version: ConfigVersion): string[] {
@@ -46,25 +61,39 @@ function fitRequestToLimit(reader: ConfigReader, requests: Section, c: Component
 function readComponent(
   reader: ConfigReader,
   parent: Section,
-  key: string,
-  fallback: ComponentConfig,
-  keys: string[],
+  { key, fallback, keys }: ComponentSpec,
 ): { section: Section; component: ComponentConfig } {
-  const section = parent.child(key, keys);
-  const image = section.child('image', ['repo', 'tag']);
-  const requests = section.child('request', ['mem', 'cpu']);
+  const section = parent.child(key, keys, COMPONENT_RULES);
+  const image = section.child('image', ['repo', 'tag'], STRICT);
+  const requests = section.child('request', ['mem', 'cpu'], STRICT);
   const component: ComponentConfig = {
-    // The remover has no switch: removing images is what every job is for.
-    enabled: keys.includes('enabled') ? section.boolean('enabled', fallback.enabled) : true,
+    enabled: section.boolean('enabled', fallback.enabled),
     image: {
       repo: image.string('repo', fallback.image.repo, IMAGE_REPO),
       tag: image.string('tag', fallback.image.tag, IMAGE_TAG),
     },
     request: readResources(requests, fallback.request),
-    limit: readResources(section.child('limit', ['mem', 'cpu']), fallback.limit),
+    limit: readResources(section.child('limit', ['mem', 'cpu'], STRICT), fallback.limit),
   };
   fitRequestToLimit(reader, requests, component);
   return { section, component };
+}
+
+/**
+ * The remover has no switch, so `enabled: false` is refused rather than ignored: the user
+ * asked for no removal. `minAge` is eraser's own key.
+ */
+function readRemover(
+  reader: ConfigReader,
+  components: Section,
+  key: string,
+  fallback: RemoverComponentConfig,
+): RemoverComponentConfig {
+  const keys = [...CONTAINER_KEYS, 'minAge'];
+  const { section, component } = readComponent(reader, components, { key, fallback, keys });
+  if (!component.enabled) reader.fail(section.field('enabled'), false, REMOVER_ALWAYS_ON);
+  const minAgeMs = section.duration('minAge', fallback.minAgeMs);
+  return { ...component, enabled: true, minAgeMs };
 }
 
 /** Reads `components`, renaming v1alpha1's `eraser` to `remover`. */
@@ -75,16 +104,16 @@ export function readComponents(
 ): ComponentsConfig {
   const d = defaultEraserConfig().components;
   const [, , removerKey = 'remover'] = componentKeys(version);
-  const collector = readComponent(reader, components, 'collector', d.collector, OPTIONAL_KEYS);
-  const scanner = readComponent(reader, components, 'scanner', d.scanner, [
-    ...OPTIONAL_KEYS,
-    'config',
-  ]);
-  const remover = readComponent(reader, components, removerKey, d.remover, [
-    ...REMOVER_KEYS,
-    'minAge',
-  ]);
-  const minAgeMs = remover.section.duration('minAge', d.remover.minAgeMs);
+  const collector = readComponent(reader, components, {
+    key: 'collector',
+    fallback: d.collector,
+    keys: CONTAINER_KEYS,
+  });
+  const scanner = readComponent(reader, components, {
+    key: 'scanner',
+    fallback: d.scanner,
+    keys: [...CONTAINER_KEYS, 'config'],
+  });
   const config = readScannerConfig(
     reader,
     scanner.section.raw('config'),
@@ -93,6 +122,6 @@ export function readComponents(
   return {
     collector: collector.component,
     scanner: { ...scanner.component, config },
-    remover: { ...remover.component, minAgeMs },
+    remover: readRemover(reader, components, removerKey, d.remover),
   };
 }

@@ -91,8 +91,10 @@ function readRuntime(reader: ConfigReader, manager: Section): RuntimeSpec {
 }
 
 function readScheduling(reader: ConfigReader, manager: Section): ScheduleConfig {
-  const section = manager.child('scheduling', ['repeatInterval', 'beginImmediately', 'cron']);
-  const alias = manager.child('schedule', ['cron']);
+  // Strict: a misspelt key here silently changes when cluster-wide jobs start.
+  const keys = ['repeatInterval', 'beginImmediately', 'cron'];
+  const section = manager.child('scheduling', keys, STRICT);
+  const alias = manager.child('schedule', ['cron'], STRICT);
   const d = defaultEraserConfig().manager.scheduling;
   const schedule: ScheduleConfig = {
     repeatIntervalMs: section.duration('repeatInterval', d.repeatIntervalMs, 1),

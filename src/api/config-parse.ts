@@ -74,8 +74,10 @@ function readVersion(reader: ConfigReader, root: ReturnType<ConfigReader['sectio
 
 /**
  * Parses EraserConfig YAML of any supported version into the internal shape, filling defaults.
- * Throws `ConfigError` naming every invalid field (unknown keys under `manager.nodeFilter` and
- * `manager.imageJob` included); other unknown fields become warnings, at error level.
+ * Throws `ConfigError` naming every invalid field. Unknown keys are invalid when they are a near
+ * miss of a known key at the same level (a likely typo), and anywhere under
+ * `manager.scheduling`, `manager.schedule`, `manager.nodeFilter`, `manager.imageJob` and
+ * `components.<name>`; other unknown keys become warnings, at error level.
  */
 export function parseEraserConfig(text: string, file = '<inline>'): LoadedConfig {
   const parsed = parseYamlText(text);

@@ -7,6 +7,8 @@ export interface ConfigIssue {
   field: string;
   value: unknown;
   allowed: string;
+  /** For a refused unknown key: the known field it most likely meant. */
+  suggestion?: string;
 }
 
 /** A field that was read but ignored, e.g. an unknown key carried over from another version. */
@@ -22,11 +24,18 @@ export interface ConfigWarning {
   suggestion?: string;
 }
 
-/** How a section treats keys it does not know. */
+/**
+ * How a section treats keys it does not know. An unknown key within a typo's reach of a known
+ * one is always invalid: running on the default the user meant to change can widen cleaning.
+ * Other unknown keys are logged and ignored, as other Eraser versions may carry keys we lack.
+ */
 export interface SectionRules {
-  /** Unknown keys are invalid (ConfigError) rather than logged and ignored. */
+  /** Every unknown key is invalid (ConfigError), near a known one or not. */
   readonly strict?: boolean;
-  /** Keys accepted and ignored without a word: Eraser's own keys that do nothing here. */
+  /**
+   * Keys accepted and ignored without a word: Eraser's own keys that do nothing here. A typo
+   * of one is logged with the key it likely meant but not refused: it is ignored either way.
+   */
   readonly quiet?: readonly string[];
 }
 
@@ -61,8 +70,9 @@ export class ConfigReader {
   }
 
   /**
-   * The mapping at `field`; absent or null reads as empty. Keys not in `known` are errors in a
-   * strict section, else reported at error level, both with the nearest known name.
+   * The mapping at `field`; absent or null reads as empty. Keys neither in `known` nor quiet
+   * are invalid when the section is strict or the key is a near miss of a known one, and
+   * reported at error level otherwise; both name the nearest known or quiet key.
    */
   section(
     value: unknown,
@@ -77,7 +87,7 @@ export class ConfigReader {
     }
     for (const key of Object.keys(value)) {
       if (!known.includes(key) && rules.quiet?.includes(key) !== true) {
-        this.unknown(join(field, key), key, value[key], known, rules.strict === true);
+        this.unknown(join(field, key), key, value[key], known, rules);
       }
     }
     return new Section(this, value, field);
@@ -88,16 +98,24 @@ export class ConfigReader {
     key: string,
     value: unknown,
     known: readonly string[],
-    strict: boolean,
+    rules: SectionRules,
   ): void {
-    const suggestion = nearestField(key, known);
+    const suggestion = nearestField(key, [...known, ...(rules.quiet ?? [])]);
+    const nearMiss = suggestion !== undefined && known.includes(suggestion);
     const hint = suggestion === undefined ? '' : ` (did you mean ${suggestion}?)`;
-    if (strict) {
-      this.fail(field, value, `no unknown field here; known fields: ${known.join(', ')}${hint}`);
+    const meant = suggestion === undefined ? {} : { suggestion };
+    if (rules.strict === true || nearMiss) {
+      const allowed = rules.strict === true ? 'no unknown field here' : 'a known field name';
+      this.issues.push({
+        field,
+        value,
+        allowed: `${allowed}; known fields: ${known.join(', ')}${hint}`,
+        ...meant,
+      });
       return;
     }
     const message = `unknown field, ignored${hint}`;
-    this.warnings.push({ field, message, level: 'error', ...(suggestion ? { suggestion } : {}) });
+    this.warnings.push({ field, message, level: 'error', ...meant });
   }
 }
 

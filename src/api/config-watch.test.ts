@@ -117,14 +117,52 @@ describe('watchConfig', () => {
 
   test('logs an unknown field at error level with the field it most likely meant', async () => {
     const logs = new LogCapture();
-    await mount.swap(`${configText('info')}  schedulng: {repeatInterval: 1h}\n`);
+    await mount.swap(`helth: {}\n${configText('info')}`);
     const watcher = await watchConfig(mount.path, () => undefined, {
       logger: createLogger('info', logs),
     });
     watcher.close();
-    const line = logs.lines.find((l) => l['field'] === 'manager.schedulng');
+    const line = logs.lines.find((l) => l['field'] === 'helth');
     assert.equal(line?.['level'], 50);
-    assert.equal(line['didYouMean'], 'scheduling');
+    assert.equal(line['didYouMean'], 'health');
+  });
+
+  test('keeps the previous config when a reload misspells a section name', async () => {
+    const logs = new LogCapture();
+    const seen: boolean[] = [];
+    const watcher = await watchConfig(
+      mount.path,
+      (c) => seen.push(c.config.components.collector.enabled),
+      { debounceMs: 20, logger: createLogger('info', logs) },
+    );
+    try {
+      const typo = 'components: {colector: {enabled: false}, scanner: {enabled: false}}\n';
+      await mount.swap(`${configText('debug')}${typo}`);
+      await logs.waitFor((l) => l['level'] === 50);
+      const error = logs.lines.find((l) => l['level'] === 50);
+      assert.equal(error?.['msg'], 'config reload rejected; keeping the previous config');
+      assert.match(JSON.stringify(error), /components\.colector.*did you mean collector\?/u);
+      assert.equal(watcher.current().config.manager.logLevel, 'info');
+      assert.equal(watcher.current().config.components.scanner.enabled, true);
+      assert.deepEqual(seen, []);
+
+      await mount.swap(`${configText('debug')}${typo.replace('colector', 'collector')}`);
+      await logs.waitFor((l) => l['msg'] === 'config reloaded');
+      assert.deepEqual(seen, [false]);
+    } finally {
+      watcher.close();
+    }
+  });
+
+  test('refuses to start on a misspelt section name, naming the key it likely meant', async () => {
+    await mount.swap(`${configText('info')}  nodeFiltr: {type: include, selectors: [pool=a]}\n`);
+    await assert.rejects(
+      watchConfig(mount.path, () => undefined),
+      (err: unknown) =>
+        err instanceof ConfigError &&
+        err.context['field'] === 'manager.nodeFiltr' &&
+        /did you mean nodeFilter\?/u.test(err.message),
+    );
   });
 
   test('refuses to start on an invalid config', async () => {

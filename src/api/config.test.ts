@@ -253,29 +253,29 @@ describe('EraserConfig fields', () => {
     assert.deepEqual(config.timeout, { totalMs: 2 * HOUR, perImageMs: 600_000 });
   });
 
-  test('reports unknown fields at every level, at error level, instead of failing', () => {
+  test('reports unknown keys far from every known one at error level, at every level', () => {
     const text =
-      `${v3}helth: {}\nmanager: {profile: {enable: true}}\n` +
+      `${v3}helth: {}\nmanager: {profile: {verbose: true}}\n` +
       'components: {scanner: {config: "extra: 1"}}\n';
     const { warnings } = parseEraserConfig(text);
     assert.deepEqual(
       warnings.map((w) => [w.field, w.level]),
       [
         ['helth', 'error'],
-        ['manager.profile.enable', 'error'],
+        ['manager.profile.verbose', 'error'],
         ['components.scanner.config.extra', 'error'],
       ],
     );
   });
 
-  test('a misspelt field names the field it most likely meant', () => {
-    const { warnings } = parseEraserConfig(`${v3}manager: {schedulng: {repeatInterval: 1h}}\n`);
+  test('a misspelt key of an ignored Eraser section is logged with the key it likely meant', () => {
+    const { warnings } = parseEraserConfig(`${v3}helth: {healthProbeBindAddress: ":8081"}\n`);
     assert.deepEqual(warnings, [
       {
-        field: 'manager.schedulng',
-        message: 'unknown field, ignored (did you mean scheduling?)',
+        field: 'helth',
+        message: 'unknown field, ignored (did you mean health?)',
         level: 'error',
-        suggestion: 'scheduling',
+        suggestion: 'health',
       },
     ]);
   });
@@ -294,14 +294,16 @@ describe('EraserConfig fields', () => {
     assert.deepEqual(remover.limit, { mem: '30Mi' });
   });
 
-  test('keeps the remover enabled even when the file says otherwise', () => {
-    const text = `${header('v1alpha2')}components:\n  remover: {enabled: false}\n`;
+  test('accepts components.remover.enabled: true, the only state the remover has', () => {
+    const text = `${header('v1alpha2')}components:\n  remover: {enabled: true}\n`;
     const { config, warnings } = parseEraserConfig(text);
     assert.equal(config.components.remover.enabled, true);
-    assert.deepEqual(
-      warnings.map((w) => w.field),
-      ['components.remover.enabled'],
-    );
+    assert.deepEqual(warnings, []);
+  });
+
+  test('refuses components.remover.enabled: false rather than removing anyway', () => {
+    const text = `${header('v1alpha2')}components:\n  remover: {enabled: false}\n`;
+    expectIssue(text, 'components.remover.enabled', /cannot be switched off/u);
   });
 });
 
@@ -326,8 +328,12 @@ describe('EraserConfig validation errors name the field, the value and what is a
     });
   }
 
-  test('an unknown key outside the strict sections is not refused', () => {
-    assert.doesNotThrow(() => parseEraserConfig(`${v3}manager: {nodeFiltre: {}}\n`));
+  test('an unknown key far from every known one is not refused outside the strict sections', () => {
+    const { warnings } = parseEraserConfig(`${v3}manager: {dryRun: true}\n`);
+    assert.deepEqual(
+      warnings.map((w) => [w.field, w.level]),
+      [['manager.dryRun', 'error']],
+    );
   });
   const cases: [string, string, string, RegExp][] = [
     ['a missing apiVersion', 'kind: EraserConfig\n', 'apiVersion', /v1alpha3/u],

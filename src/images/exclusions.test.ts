@@ -393,3 +393,113 @@ describe('exclusion edge cases found by a new user', () => {
     assert.throws(() => compileExclusions(['alpine:['], 'f.json'), /alpine:\[.*malformed|f\.json/);
   });
 });
+
+describe('globs and duplicate keys found by a second new user', () => {
+  const redis = (tag: string): RuntimeImage => image(d(tag), [`docker.io/library/redis:${tag}`]);
+
+  for (const rule of ['redis:[!6]', 'redis:[^6]']) {
+    test(`${rule} excludes every one-character redis tag but 6`, () => {
+      const list = parseExclusionJson(JSON.stringify({ excluded: [rule] }), 'x');
+      assert.equal(list.match(redis('6')), undefined);
+      assert.equal(list.match(redis('5'))?.matched, 'docker.io/library/redis:5');
+      assert.equal(list.match(redis('5'))?.source, 'x');
+    });
+  }
+
+  test('a glob with many stars against a long name finishes and matches nothing', () => {
+    const long = image(d('3'), [`registry.example.com/${'a'.repeat(120)}:v1`]);
+    const hostile = `${'*a'.repeat(25)}*b`;
+    assert.equal(compileExclusions([hostile], 'cm/excluded').match(long), undefined);
+    assert.equal(
+      compileExclusions(['*a*a*a*a*a*:v1'], 'cm/excluded').match(long)?.rule,
+      '*a*a*a*a*a*:v1',
+    );
+  });
+
+  const malformed: readonly [string, RegExp][] = [
+    ['redis:[]', /never closed/],
+    ['redis:[z-a]*', /runs backwards/],
+    ['alpine:*\\', /escapes nothing/],
+    ['redis:{6,7}*', /brace expansion/],
+    ['!redis*', /negation/],
+  ];
+  for (const [rule, reason] of malformed) {
+    test(`refuses the malformed glob ${JSON.stringify(rule)} naming it and the file`, () => {
+      assert.throws(
+        () => parseExclusionJson(JSON.stringify({ excluded: ['ok:1', rule] }), 'cm/excluded'),
+        (err: unknown) => {
+          assert.ok(err instanceof ExclusionFileError);
+          assert.equal(err.context['file'], 'cm/excluded');
+          assert.equal(err.context['entry'], rule);
+          assert.ok(err.message.startsWith('exclusion file "cm/excluded": glob '));
+          assert.match(err.message, /is malformed/);
+          assert.match(err.message, reason);
+          return true;
+        },
+      );
+    });
+  }
+
+  const duplicated: readonly [string, string, string][] = [
+    ['the "excluded" key', '{"excluded":["alpine:*"],"excluded":["x"]}', 'excluded'],
+    ['an escaped spelling of a key', '{"excluded":[],"\\u0065xcluded":["x"]}', 'excluded'],
+    ['a key of a nested object', '{"excluded":["a:1"],"meta":{"o":"x","o":"y"}}', 'o'],
+    ['an unrelated top-level key', '{"note":1,"excluded":["a:1"],"note":2}', 'note'],
+    ['a key inside an entry', '{"excluded":[{"a":1,"a":2}]}', 'a'],
+  ];
+  for (const [what, text, key] of duplicated) {
+    test(`refuses a file that repeats ${what}, naming the file and the key`, () => {
+      assert.throws(
+        () => parseExclusionJson(text, 'cm/excluded'),
+        (err: unknown) => {
+          assert.ok(err instanceof ExclusionFileError);
+          assert.equal(err.context['file'], 'cm/excluded');
+          assert.ok(err.message.startsWith('exclusion file "cm/excluded": '));
+          assert.ok(err.message.includes(`key ${JSON.stringify(key)} twice`), err.message);
+          return true;
+        },
+      );
+    });
+  }
+
+  test('does not mistake equal keys of separate objects or key-like strings for duplicates', () => {
+    const text = JSON.stringify({
+      excluded: ['a:1'],
+      list: [{ a: 1 }, { a: 2 }],
+      nested: { excluded: 'x', inner: { excluded: 'y' } },
+      note: '"excluded": ["b:1"], "excluded" : 1',
+      words: ['excluded', 'note'],
+    });
+    assert.deepEqual(
+      parseExclusionJson(text, 'f').rules.map((r) => r.rule),
+      ['a:1'],
+    );
+  });
+
+  test('loads any document whose objects have unique keys, however it is spaced', () => {
+    const extra = fc.dictionary(fc.string(), fc.jsonValue(), { maxKeys: 5 });
+    fc.assert(
+      fc.property(extra, fc.constantFrom(0, 2, '\t'), (other, space) => {
+        const text = JSON.stringify({ ...other, excluded: ['a:1'] }, null, space);
+        assert.equal(parseExclusionJson(text, 'fuzz').rules.length, 1);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  test('a directory holding a file with a repeated key loads nothing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'eraser-duplicate-keys-'));
+    try {
+      await writeFile(join(dir, 'a.json'), '{"excluded": ["alpine:*"]}');
+      await writeFile(join(dir, 'b.json'), '{"excluded": ["redis:*"], "excluded": ["x:1"]}');
+      await assert.rejects(loadExclusionDir(dir), (err: unknown) => {
+        assert.ok(err instanceof ExclusionFileError);
+        assert.equal(err.context['file'], join(dir, 'b.json'));
+        assert.match(err.message, /key "excluded" twice/);
+        return true;
+      });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -8,7 +8,8 @@
  * - `NAME:*`: every tag and digest of one repository (`alpine:*`).
  * - an exact reference: a tag, a digest, a full ID or a short ID, compared after normalisation
  *   (`alpine:3.7` excludes `docker.io/library/alpine:3.7`).
- * - any other entry holding `*`, `?` or `[`: a picomatch glob (`*` stops at `/`, `**` does not).
+ * - any other entry holding `*`, `?` or `[`: a glob (see glob.ts): `*` crosses `/` since image
+ *   names are not paths, `?` is one character, `[a-z]`, `[!6]` and `[^6]` are classes.
  *
  * Where a reading could exclude more or less, it excludes more, because a wrongly kept image
  * costs disk while a wrongly removed one breaks the user's intent:
@@ -19,6 +20,9 @@
  * - globs are tried against each tag and digest as reported, fully qualified and in familiar
  *   form (`alpine:3.*` and `docker.io/library/alpine:3.*` both work), and against the image ID.
  *
+ * A document with a key twice in one object is refused: `JSON.parse` would keep only the last
+ * `"excluded"`, silently dropping the rules before it.
+ *
  * Directories (mounted ConfigMaps): every regular file, whatever its name (ConfigMap keys such as
  * `excluded` carry no extension), must be an exclusion document; a file that is not fails the
  * whole load, so that a typo never silently drops exclusions. Entries starting with `..`
@@ -28,11 +32,11 @@
 import { constants, type Dirent } from 'node:fs';
 import { lstat, open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import picomatch from 'picomatch';
 
 import { errorMessage } from '../errors.js';
 import type { RuntimeImage } from '../runtime/types.js';
 import { ExclusionFileError, InvalidReferenceError, quote } from './errors.js';
+import { compileGlob, GlobSyntaxError, type GlobMatcher } from './glob.js';
 import { normaliseImage, type NormalisedEntry, type NormalisedImage } from './match.js';
 import {
   DEFAULT_REGISTRY,
@@ -94,6 +98,12 @@ export function parseExclusionJson(text: string, source: string): ExclusionList 
     document = JSON.parse(body);
   } catch (err: unknown) {
     throw new ExclusionFileError(source, `not valid JSON (${errorMessage(err)})`, { cause: err });
+  }
+
+  const repeated = duplicateKey(body);
+  if (repeated !== undefined) {
+    const reason = `has the key ${quote(repeated)} twice in one object; JSON keeps only the last`;
+    throw new ExclusionFileError(source, `${reason}, so the file is refused`);
   }
 
   return compileExclusions(excludedEntries(document, source), source);
@@ -162,6 +172,50 @@ function excludedEntries(document: unknown, source: string): string[] {
       `excluded[${index}] is ${describe(entry)}; expected a string such as "alpine:3.20"`,
     );
   });
+}
+
+/**
+ * The first key found twice in one object of a text `JSON.parse` accepted, if any. Iterative, so
+ * that deeply nested documents cannot overflow the stack.
+ */
+function duplicateKey(json: string): string | undefined {
+  // One entry per open bracket: the keys seen so far in an object, undefined for an array.
+  const open: (Set<string> | undefined)[] = [];
+  let i = 0;
+  while (i < json.length) {
+    const char = json[i];
+    if (char === '"') {
+      const end = stringEnd(json, i);
+      const keys = open.at(-1);
+      if (keys !== undefined && json[skipWhitespace(json, end)] === ':') {
+        const raw = json.slice(i, end);
+        const key = raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+        if (keys.has(key)) return key;
+        keys.add(key);
+      }
+      i = end;
+      continue;
+    }
+
+    if (char === '{') open.push(new Set());
+    else if (char === '[') open.push(undefined);
+    else if (char === '}' || char === ']') open.pop();
+    i += 1;
+  }
+  return undefined;
+}
+
+/** Index just past the string literal that opens at `start`. */
+function stringEnd(json: string, start: number): number {
+  let i = start + 1;
+  while (i < json.length && json[i] !== '"') i += json[i] === '\\' ? 2 : 1;
+  return i + 1;
+}
+
+function skipWhitespace(json: string, start: number): number {
+  let i = start;
+  while (json[i] === ' ' || json[i] === '\t' || json[i] === '\n' || json[i] === '\r') i += 1;
+  return i;
 }
 
 function describe(value: unknown): string {
@@ -275,15 +329,12 @@ function globMatcher(rule: string, source: string): Matcher {
     throw new ExclusionFileError(source, reason, { entry: rule });
   }
 
-  // Extglobs and negation would turn `@` (digests) and a leading `!` into operators. `bash`
-  // lets `*` cross `/`: image names are not paths, and `*app*` should match `reg:5000/team/app`.
-  // Strict brackets make an unclosed `[` an error instead of a pattern that matches nothing.
-  const options = { noextglob: true, nonegate: true, bash: true, strictBrackets: true };
-  let isMatch: (text: string) => boolean;
+  let isMatch: GlobMatcher;
   try {
-    isMatch = picomatch(rule, options);
+    isMatch = compileGlob(rule);
   } catch (err: unknown) {
-    const reason = `glob ${quote(rule)} is malformed (${errorMessage(err)})`;
+    if (!(err instanceof GlobSyntaxError)) throw err;
+    const reason = `glob ${quote(rule)} is malformed (${err.reason})`;
     throw new ExclusionFileError(source, reason, { entry: rule, cause: err });
   }
   return (image, normalised) => {

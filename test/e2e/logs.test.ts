@@ -28,7 +28,8 @@ describe('manager log lines', () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'e2e-logs-'));
     const configPath = join(dir, 'config.yaml');
-    const text = configYaml(testConfig()).replace(/^manager:\n/mu, 'manager:\n  schedulng: {}\n');
+    // `helth` is a near miss of a controller-runtime key eraser ignores: logged, not refused.
+    const text = configYaml(testConfig()).replace(/^manager:\n/mu, 'helth: {}\nmanager:\n');
     await writeFile(configPath, text);
     bed = await Bed.start({ fakeNodes: [{ name: 'a', mode: 'instant-success' }] });
     const manager = await bed.startManager({ configPath, logger: createLogger('debug', raw) });
@@ -53,9 +54,9 @@ describe('manager log lines', () => {
 
   test('a misspelt config field is logged at error level with the field it likely meant', () => {
     const lines = raw.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
-    const typo = lines.find((l) => l['field'] === 'manager.schedulng');
+    const typo = lines.find((l) => l['field'] === 'helth');
     assert.equal(typo?.['level'], 50);
-    assert.equal(typo['didYouMean'], 'scheduling');
+    assert.equal(typo['didYouMean'], 'health');
     assert.equal(typo['component'], 'config');
   });
 });
