@@ -287,10 +287,19 @@ describe('loading files and directories', () => {
     });
   });
 
-  test('skips sub-directories, so a directory symlink loop ends', async () => {
+  test('fails on a sub-folder, whose rules would otherwise be ignored, naming it', async () => {
+    const path = await dir('nestedrules', { 'x.json': '{"excluded": ["x:1"]}' });
+    await dir('nestedrules/team', { 'y.json': '{"excluded": ["y:1"]}' });
+    await assert.rejects(loadExclusionDir(path), {
+      name: 'ExclusionFileError',
+      message: /team.*is a folder/,
+    });
+  });
+
+  test('hidden sub-folders, a symlink loop among them, are left alone', async () => {
     const path = await dir('dirloop', { 'x.json': '{"excluded": ["x:1"]}' });
-    await symlink('.', join(path, 'self'));
-    await dir('dirloop/nested', { 'y.json': '{"excluded": ["y:1"]}' });
+    await symlink('.', join(path, '.self'));
+    await dir('dirloop/.git', { config: 'not json' });
     const list = await loadExclusionDir(path);
     assert.deepEqual(
       list.rules.map((r) => r.rule),

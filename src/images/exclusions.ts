@@ -27,7 +27,8 @@
  * `excluded` carry no extension), must be an exclusion document; a file that is not fails the
  * whole load, so that a typo never silently drops exclusions. Entries starting with `..`
  * (Kubernetes' `..data` and timestamped folders) are skipped, symlinks are followed,
- * sub-directories and special files (FIFOs, sockets) are skipped, nothing is read recursively.
+ * a sub-directory is an error (rules in it would be ignored) unless hidden, special files (FIFOs,
+ * sockets) are skipped, nothing is read recursively.
  */
 import { constants, type Dirent } from 'node:fs';
 import { lstat, open, readdir, stat, type FileHandle } from 'node:fs/promises';
@@ -132,7 +133,13 @@ export async function loadExclusionDir(dir: string): Promise<ExclusionList> {
   const lists: ExclusionList[] = [];
   for (const name of names) {
     const path = join(dir, name);
-    if (await isRegularFile(path)) lists.push(await loadExclusionFile(path));
+    const kind = await entryKind(path);
+    // Rules put in a sub-folder would be silently ignored; hidden ones (.git) are left alone.
+    if (kind === 'dir' && !name.startsWith('.')) {
+      const reason = 'is a folder; exclusion files must sit directly in the exclusion directory';
+      throw new ExclusionFileError(path, reason);
+    }
+    if (kind === 'file') lists.push(await loadExclusionFile(path));
   }
   return mergeExclusionLists(lists);
 }
@@ -347,12 +354,14 @@ function globMatcher(rule: string, source: string): Matcher {
   };
 }
 
-/** True for regular files (symlinks followed); false for directories, special files, races. */
-async function isRegularFile(path: string): Promise<boolean> {
+/** What a directory entry is, symlinks followed; `other` for special files and races. */
+async function entryKind(path: string): Promise<'file' | 'dir' | 'other'> {
   try {
-    return (await stat(path)).isFile();
+    const info = await stat(path);
+    if (info.isFile()) return 'file';
+    return info.isDirectory() ? 'dir' : 'other';
   } catch (err: unknown) {
-    if (await vanished(path)) return false;
+    if (await vanished(path)) return 'other';
     const reason = `cannot follow directory entry (${errorMessage(err)})`;
     throw new ExclusionFileError(path, reason, { cause: err });
   }
