@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// Copies the non-TypeScript files the runtime loads at run time (the CRI .proto files) from src/
-// to dist/, keeping their relative paths, so `import.meta.url`-relative lookups work in both trees.
+// Copies the non-TypeScript files the runtime loads at run time (the JSON descriptors generated
+// from the .proto files, and the .proto files they come from) from src/ to dist/, keeping their
+// relative paths, so `import.meta.url`-relative lookups work in both trees.
 import { copyFileSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import process from 'node:process';
 
-const ASSET_EXTENSIONS = ['.proto'];
+const ASSET_EXTENSIONS = ['.proto', '.proto.json'];
 
 function assetsUnder(dir) {
   const out = [];

@@ -1,5 +1,5 @@
 /**
- * Shapes of decoded CRI messages (proto-loader with `defaults: true`, `enums: String`,
+ * Shapes of decoded CRI messages (proto.ts decodes with `defaults: true`, `enums: String`,
  * `longs: Number`: scalars are never missing, sub-messages may be null) and the pure functions
  * that turn them into the runtime-neutral types of ./types.ts.
  */
