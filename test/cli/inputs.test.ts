@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { runCli } from './run-cli.js';
+import { ENTRY, runCli } from './run-cli.js';
 
 // Every case here fails before any runtime call, so the endpoints point at paths in a folder
 // this test owns and that hold no socket.
@@ -57,6 +59,21 @@ describe('eraser run rejects bad input before touching a runtime', () => {
     assert.equal(parsed.error.code, 'USAGE_UNKNOWN_OPTION');
     assert.match(parsed.error.message, /--bogus/);
   });
+
+  // The timeout guards against the hang this test is about; it asserts nothing about speed.
+  test(
+    'a closed stderr neither hangs a run nor changes its exit code',
+    { timeout: 60_000 },
+    async (t) => {
+      const args = ['--import', 'tsx', ENTRY, 'run', '-r', 'unix://relative.sock', '-a', '-n'];
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      // Also after a timeout, so a hung child cannot keep the test process alive.
+      t.after(() => child.kill('SIGKILL'));
+      child.stderr.destroy();
+      const [code] = (await once(child, 'close')) as [number | null];
+      assert.equal(code, 2);
+    },
+  );
 
   test('a missing socket exits 3 and names the endpoint', async () => {
     const r = await runCli(['run', '-r', sock, '-a', '--log-level', 'silent']);

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const ENTRY = fileURLToPath(new URL('../../src/cli/entry.ts', import.meta.url));
+export const ENTRY = fileURLToPath(new URL('../../src/cli/entry.ts', import.meta.url));
 
 export interface CliResult {
   readonly code: number | null;
