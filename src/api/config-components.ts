@@ -93,8 +93,16 @@ function readRemover(
   const { section, component } = readComponent(reader, components, { key, fallback, keys });
   if (!component.enabled) reader.fail(section.field('enabled'), false, REMOVER_ALWAYS_ON);
   const minAgeMs = section.duration('minAge', fallback.minAgeMs);
+  if (minAgeMs > MAX_MIN_AGE_MS) {
+    // The worker refuses longer ones, so every job would fail on every node.
+    reader.fail(section.field('minAge'), section.raw('minAge'), 'a Go duration up to 87600h');
+    return { ...component, enabled: true, minAgeMs: fallback.minAgeMs };
+  }
   return { ...component, enabled: true, minAgeMs };
 }
+
+/** Ten years, as `eraser run --min-age` allows. */
+const MAX_MIN_AGE_MS = 87_600 * 3_600_000;
 
 /** Reads `components`, renaming v1alpha1's `eraser` to `remover`. */
 export function readComponents(

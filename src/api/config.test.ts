@@ -200,6 +200,8 @@ describe('EraserConfig fields', () => {
   test('reads components.remover.minAge, off by default', () => {
     const text = `${v3}components: {remover: {minAge: 168h}}\n`;
     assert.equal(parseEraserConfig(text).config.components.remover.minAgeMs, 168 * HOUR);
+    const month = `${v3}components: {remover: {minAge: 720h}}\n`;
+    assert.equal(parseEraserConfig(month).config.components.remover.minAgeMs, 720 * HOUR);
     assert.equal(parseEraserConfig(v3).config.components.remover.minAgeMs, 0);
   });
 
@@ -580,6 +582,12 @@ describe('EraserConfig validation errors name the field, the value and what is a
       `${v3}components: {scanner: {config: "cacheDir: cache"}}\n`,
       'components.scanner.config.cacheDir',
       /absolute/u,
+    ],
+    [
+      'a remover minAge over ten years, which the worker would refuse',
+      `${v3}components: {remover: {minAge: 1000000h}}\n`,
+      'components.remover.minAge',
+      /87600h/u,
     ],
     [
       'a remover minAge in days, which Go durations do not have',

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
+import { parseDuration } from '../node/min-age.js';
+
 import { defaultEraserConfig } from '../api/config.js';
 import { InvalidEndpointError } from '../runtime/errors.js';
 import { workerPipeline } from './pipeline.js';
@@ -147,6 +149,15 @@ describe('worker pipeline', () => {
       const at = pipeline.args.indexOf('--min-age');
       assert.deepEqual(pipeline.args.slice(at, at + 2), ['--min-age', '604801s']);
     }
+  });
+
+  test('a month of minAge gives a --min-age the worker accepts', () => {
+    const config = defaultEraserConfig();
+    config.components.remover.minAgeMs = 720 * 3_600_000;
+    const pipeline = workerPipeline('manual', config, false);
+    assert.ok(pipeline.ok);
+    const flag = pipeline.args[pipeline.args.indexOf('--min-age') + 1] ?? '';
+    assert.equal(parseDuration(flag), 720 * 3_600_000);
   });
 
   test('without minAge no worker gets --min-age', () => {

@@ -16,7 +16,7 @@ const UNIT_MS: Readonly<Record<string, number>> = {
 /** Longer than any node keeps an image; also keeps the sum far from float trouble. */
 const MAX_MS = 10 * 366 * 86_400_000;
 
-const DURATION = /^(?:\d{1,6}[smhdw])+$/;
+const DURATION = /^(?:\d{1,12}[smhdw])+$/;
 
 export class InvalidDurationError extends EraserError {
   constructor(text: string, why: string) {

@@ -59,6 +59,8 @@ export interface ContainerdImage {
   readonly target: ContentDescriptor;
   /** When the record was written (the pull or import of this name), when containerd says. */
   readonly createdAt?: Date;
+  /** When the record last changed (a pull that moved the name updates it). */
+  readonly updatedAt?: Date;
 }
 
 export interface ContentInfo {
@@ -102,6 +104,7 @@ interface WireImage {
   readonly labels: Readonly<Record<string, string>>;
   readonly target: WireDescriptor | null;
   readonly createdAt: { readonly seconds: number; readonly nanos: number } | null;
+  readonly updatedAt: { readonly seconds: number; readonly nanos: number } | null;
 }
 
 /** Throws unless `namespace` is a name containerd accepts. */
@@ -262,11 +265,13 @@ export class ContainerdClient {
     }
     const { mediaType, digest, size, annotations } = wire.target;
     const createdAt = toDate(wire.createdAt);
+    const updatedAt = toDate(wire.updatedAt);
     return {
       name: wire.name,
       labels: wire.labels,
       target: { mediaType, digest, size, annotations },
       ...(createdAt === undefined ? {} : { createdAt }),
+      ...(updatedAt === undefined ? {} : { updatedAt }),
     };
   }
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import { compileExclusions } from '../../src/images/exclusions.js';
 import { silentLogger } from '../../src/logger.js';
@@ -58,5 +59,26 @@ describe('--min-age on a real containerd', () => {
     const report = await runCleanup(node.runtime, options([seeded.id], later), silentLogger());
     assert.equal(report.decisions[0]?.outcome, 'removed');
     assert.equal(await node.runtime.imageStatus(seeded.id), undefined);
+  });
+
+  test('an image pulled under a tag another image had is dated by its own pull', async () => {
+    const first = await node.seedImageViaRegistry(
+      { seed: 'repull-1' },
+      { repo: 'age/app', tag: 'latest', byDigest: false },
+    );
+    // A second apart, so the two pulls cannot be mistaken for each other on containerd's clock.
+    await sleep(1100);
+    const beforeSecond = Date.now();
+    const second = await node.seedImageViaRegistry(
+      { seed: 'repull-2' },
+      { repo: 'age/app', tag: 'latest', byDigest: false },
+    );
+    assert.notEqual(first.id, second.id);
+
+    const arrived = (await node.runtime.imageArrivals()).get(second.id);
+
+    // The tag's record was created by the first pull; the second image must not inherit it.
+    assert.ok(arrived, 'the new image has an arrival time');
+    assert.ok(arrived.getTime() >= beforeSecond - 50, `${arrived.toISOString()} is the old pull`);
   });
 });
