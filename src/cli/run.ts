@@ -140,12 +140,14 @@ async function gatherEntries(flags: RunFlags): Promise<string[]> {
 
 function failure(err: unknown, log: Logger): ExitCode {
   process.stderr.write(`eraser: ${printable(errorMessage(err))}\n`);
+  // Known failures log their code and message only: a stack says nothing about a bad input,
+  // and an error's own fields (every decision of a refused list) could make a huge line.
   if (err instanceof RuntimeError && !(err instanceof InvalidEndpointError)) {
-    log.error({ err, code: err.code }, 'runtime unavailable');
+    log.error({ code: err.code, error: errorMessage(err) }, 'runtime unavailable');
     return ExitCode.RuntimeUnavailable;
   }
   if (err instanceof EraserError) {
-    log.error({ err, code: err.code }, 'input rejected, nothing removed');
+    log.error({ code: err.code, error: errorMessage(err) }, 'input rejected, nothing removed');
     return ExitCode.Usage;
   }
   log.error({ err }, 'unexpected error');

@@ -75,6 +75,18 @@ describe('eraser run against a real containerd', () => {
     assert.notEqual(await node.runtime.imageStatus(img.id), undefined);
   });
 
+  test('a list of 20,000 garbage entries is refused in a few short lines', async () => {
+    const list = join(dir, 'garbage.txt');
+    await writeFile(
+      list,
+      Array.from({ length: 20_000 }, (_, i) => `Not An Image ${i}!`).join('\n'),
+    );
+    const r = await runCli(['run', '-r', node.endpoint, '-f', list, '-n']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /has 20000 invalid entries.*and 19990 more/);
+    assert.ok(r.stderr.length < 20_000, `stderr holds ${r.stderr.length} characters`);
+  });
+
   test('a worker writes its totals where the pod asks, for the manager to read', async () => {
     await node.seedImage({ tags: ['example.test/cli/summary:1'], seed: 'cli-summary' });
     const file = join(dir, 'termination-log');
