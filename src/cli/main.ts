@@ -125,12 +125,14 @@ export async function main(argv: readonly string[]): Promise<number> {
  * so the raw arguments are read: a script that asked for JSON gets JSON on every failure.
  */
 function wantsJson(argv: readonly string[]): boolean {
-  return argv.some(
-    (arg, i) =>
-      arg === '--output=json' ||
-      arg === '-ojson' ||
-      (/^(-o|--output)$/.test(arg) && argv[i + 1] === 'json'),
-  );
+  // The last -o wins, as it does when options are parsed.
+  let format: string | undefined;
+  argv.forEach((arg, i) => {
+    if (/^(-o|--output)$/.test(arg)) format = argv[i + 1];
+    else if (arg.startsWith('--output=')) format = arg.slice('--output='.length);
+    else if (/^-o./.test(arg)) format = arg.slice(2);
+  });
+  return format === 'json';
 }
 
 function writeJsonError(err: unknown): void {

@@ -75,6 +75,13 @@ describe('eraser run rejects bad input before touching a runtime', () => {
     },
   );
 
+  test('a flag error after -o json -o table is plain text, as the last -o asks', async () => {
+    const r = await runCli(['run', '-r', sock, '-o', 'json', '-o', 'table', '-a', '--bogus']);
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /--bogus/);
+  });
+
   test('a missing socket exits 3 and names the endpoint', async () => {
     const r = await runCli(['run', '-r', sock, '-a', '--log-level', 'silent']);
     assert.equal(r.code, 3);
