@@ -287,6 +287,13 @@ describe('loading files and directories', () => {
     });
   });
 
+  test('a brace pattern without wildcards is refused as braces, not as a bad name', () => {
+    assert.throws(
+      () => parseExclusionJson('{"excluded": ["redis:{6,7}"]}', 'braces.json'),
+      (err: unknown) => err instanceof ExclusionFileError && /brace expansion/.test(err.message),
+    );
+  });
+
   test('fails on a sub-folder, whose rules would otherwise be ignored, naming it', async () => {
     const path = await dir('nestedrules', { 'x.json': '{"excluded": ["x:1"]}' });
     await dir('nestedrules/team', { 'y.json': '{"excluded": ["y:1"]}' });

@@ -255,7 +255,8 @@ function compileRule(rule: string, source: string): ExclusionRule {
   } catch (err: unknown) {
     if (!(err instanceof InvalidReferenceError)) throw err;
     // `[` is both a glob class and the IPv6 registry bracket: a glob only if it did not parse.
-    if (head.includes('[')) return build('glob', globMatcher(rule, source));
+    // Braces go to the glob parser too, which explains that they are not supported.
+    if (/[[{]/.test(head)) return build('glob', globMatcher(rule, source));
     const reason = `entry ${quote(rule)} is not an image reference or pattern (${err.reason})`;
     throw new ExclusionFileError(source, reason, { entry: rule, cause: err });
   }
