@@ -78,7 +78,7 @@ export async function runCleanup(
   const bad = entryDecisions.filter((d) => d.outcome === 'invalid' || d.outcome === 'ambiguous');
   if (bad.length > 0 && !opts.skipInvalid) throw new InvalidImageListError(bad);
 
-  const minAge = await readMinAge(runtime, opts, clock);
+  const minAge = await readMinAge(runtime, inventory.images, opts, clock);
   const safety = { ...opts, minAge };
   const { kept, candidates } = triage(selections, inventory.usage, safety);
   const decisions: Decision[] = [];
@@ -152,13 +152,15 @@ export class MinAgeUnsupportedError extends RuntimeError {
 
 async function readMinAge(
   runtime: ImageRuntime,
+  images: readonly RuntimeImage[],
   opts: CleanupOptions,
   clock: () => Date,
 ): Promise<MinAge | undefined> {
   const limit = opts.minAgeLimit;
   if (limit === undefined) return undefined;
   if (runtime.imageArrivals === undefined) throw new MinAgeUnsupportedError(runtime.endpoint);
-  const arrivals = await runtime.imageArrivals();
+  // The images just collected: their arrival is all the decisions need, so no second listing.
+  const arrivals = await runtime.imageArrivals(images);
   return { ...limit, arrivals, now: clock() };
 }
 

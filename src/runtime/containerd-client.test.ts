@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +40,9 @@ type ReadBehaviour = (call: ReadCall, request: ReadRequest) => void;
 
 const BLOB = Buffer.from(Array.from({ length: 10_000 }, (_, i) => i % 251));
 const WINDOW = 1024;
+/** The fake store serves BLOB under any name: under this one it is what the name says. */
+const BLOB_DIGEST = `sha256:${createHash('sha256').update(BLOB).digest('hex')}`;
+const WRONG_DIGEST = `sha256:${'e'.repeat(64)}`;
 
 let dir: string;
 let server: Server;
@@ -81,8 +85,11 @@ before(async () => {
   server = new Server();
   server.addService(serviceDefinition(CONTAINERD_CONTENT_PROTO, CONTENT_SERVICE), {
     Read: onRead,
-    Info: (_call: unknown, cb: sendUnaryData<unknown>) => {
-      cb({ code: status.NOT_FOUND, details: 'content not found' });
+    Info: (call: ServerUnaryCall<{ digest: string }, unknown>, cb: sendUnaryData<unknown>) => {
+      const { digest } = call.request;
+      if (digest === BLOB_DIGEST || digest === WRONG_DIGEST) {
+        cb(null, { info: { digest, size: BLOB.length } });
+      } else cb({ code: status.NOT_FOUND, details: 'content not found' });
     },
   });
   server.addService(serviceDefinition(CONTAINERD_IMAGES_PROTO, IMAGES_SERVICE), {
@@ -250,6 +257,22 @@ describe('content reads', () => {
 });
 
 describe('images calls', () => {
+  test('a small blob is read whole and checked against its digest', async () => {
+    const c = client();
+    try {
+      assert.ok((await c.readSmallBlob(BLOB_DIGEST, BLOB.length))?.equals(BLOB));
+      assert.equal(await c.readSmallBlob(`sha256:${'0'.repeat(64)}`, BLOB.length), undefined);
+      await assert.rejects(c.readSmallBlob(WRONG_DIGEST, BLOB.length), {
+        code: 'RUNTIME_BLOB_CORRUPT',
+      });
+      await assert.rejects(c.readSmallBlob(BLOB_DIGEST, BLOB.length - 1), {
+        code: 'RUNTIME_BLOB_TOO_LARGE',
+      });
+    } finally {
+      c.close();
+    }
+  });
+
   test('a missing image is undefined, not an error', async () => {
     const c = client();
     assert.equal(await c.getImage('example.test/none:1'), undefined);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 
 import { Client, credentials, InterceptingCall, type Interceptor } from '@grpc/grpc-js';
@@ -232,7 +233,17 @@ export class ContainerdClient {
     for await (const chunk of this.readContent(digest, { length: info.size })) {
       chunks.push(chunk as Buffer);
     }
-    return Buffer.concat(chunks);
+    const blob = Buffer.concat(chunks);
+    // Content addresses are the point: a blob that does not hash to its name is not that blob.
+    const actual = `sha256:${createHash('sha256').update(blob).digest('hex')}`;
+    if (digest.startsWith('sha256:') && actual !== digest) {
+      throw new RuntimeError(
+        'RUNTIME_BLOB_CORRUPT',
+        `blob ${digest} at ${this.endpoint} hashes to ${actual}`,
+        { endpoint: this.endpoint, digest, actual },
+      );
+    }
+    return blob;
   }
 
   /** Streams `length` bytes of a blob from `offset`; destroy the stream to cancel the read. */

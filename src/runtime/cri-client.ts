@@ -283,13 +283,9 @@ export class CriRuntime implements ImageRuntime {
   }
 
   /** When each image arrived, from containerd's image records (the CRI has no such field). */
-  async imageArrivals(): Promise<ReadonlyMap<string, Date>> {
+  async imageArrivals(images: readonly RuntimeImage[]): Promise<ReadonlyMap<string, Date>> {
     try {
-      const [images, records] = await Promise.all([
-        this.listImages(),
-        this.containerd().listImages(),
-      ]);
-      return arrivalTimes(images, records);
+      return arrivalTimes(images, await this.containerd().listImages());
     } catch (err: unknown) {
       if (!(err instanceof RuntimeCallError) || err.grpcStatus !== 'UNIMPLEMENTED') throw err;
       throw new RuntimeError(

@@ -72,9 +72,10 @@ export interface ImageRuntime {
    */
   configuredSandboxImage(): Promise<string | undefined>;
   /**
-   * When each image arrived on the node (pulled or imported), by image ID; images the runtime
-   * has no date for are left out. Absent on runtimes that cannot tell (CRI has no such field).
+   * When each of `images` (as listImages gave them) arrived on the node, pulled or imported, by
+   * image ID; images the runtime has no date for are left out. Absent on runtimes that cannot
+   * tell (CRI has no such field).
    */
-  imageArrivals?(): Promise<ReadonlyMap<string, Date>>;
+  imageArrivals?(images: readonly RuntimeImage[]): Promise<ReadonlyMap<string, Date>>;
   close(): void;
 }

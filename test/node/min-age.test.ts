@@ -37,7 +37,9 @@ describe('--min-age on a real containerd', () => {
     const before = Date.now();
     const seeded = await node.seedImage({ tags: ['example.test/age/dated:1'], seed: 'dated' });
 
-    const arrived = (await node.runtime.imageArrivals()).get(seeded.id);
+    const arrived = (await node.runtime.imageArrivals(await node.runtime.listImages())).get(
+      seeded.id,
+    );
 
     assert.ok(arrived, 'the new image has an arrival time');
     // containerd and this process read the same clock; a second either way is rounding.
@@ -75,7 +77,9 @@ describe('--min-age on a real containerd', () => {
     );
     assert.notEqual(first.id, second.id);
 
-    const arrived = (await node.runtime.imageArrivals()).get(second.id);
+    const arrived = (await node.runtime.imageArrivals(await node.runtime.listImages())).get(
+      second.id,
+    );
 
     // The tag's record was created by the first pull; the second image must not inherit it.
     assert.ok(arrived, 'the new image has an arrival time');

@@ -24,7 +24,7 @@ export class MemoryRuntime implements ImageRuntime {
   /** Image IDs whose removal happens but whose answer is an error, as after a deadline. */
   readonly lateAnswers = new Set<string>();
   /** Set to give the runtime arrival times (containerd has them; a bare CRI does not). */
-  imageArrivals?: () => Promise<ReadonlyMap<string, Date>>;
+  imageArrivals?: (images: readonly RuntimeImage[]) => Promise<ReadonlyMap<string, Date>>;
   /** Called before each removal: a test can change the node here, as a race would. */
   beforeRemove: (ref: string) => void = () => undefined;
 
