@@ -76,8 +76,8 @@ function selectEntry(
 
   const found = findImages(parsed, images);
   if (found.ambiguous) return entryDecision('ambiguous', entry, found.error.message);
-  // Only bare hex reads as a name too; `sha256:<hex>` can only be an ID prefix.
-  const bareHex = parsed.kind === 'id-prefix' && /^[0-9a-f]+$/.test(entry);
+  // Only bare hex (the entry is its own prefix) reads as a name too; `sha256:<hex>` cannot.
+  const bareHex = parsed.kind === 'id-prefix' && parsed.prefix === entry;
   const byName = bareHex ? hexNameMatches(entry, images) : [];
   const ids = new Set([...found.matches, ...byName].map((m) => m.image.id));
   if (ids.size > 1 && byName.length > 0) {
